@@ -1,0 +1,163 @@
+"""Replaying one BlockInput: prepare a py-evm VM on the pre-state, execute, finalize, check."""
+
+from time import perf_counter
+
+from eth.abc import BlockAPI, VirtualMachineAPI
+from eth.chains.base import ChainContext
+from eth.consensus.context import ConsensusContext
+from eth.constants import BLANK_ROOT_HASH
+from eth.db.chain import ChainDB
+from eth_typing import Address
+
+from .blockinput import BlockInput
+from .forks import is_at_least
+from .result import BlockResult, Check, ReceiptSummary
+from .sequential import SequentialExecutor
+from .statediff import state_diff
+from .statedb import RecordingAccountDB, build_state_db
+
+
+class Phases:
+    """Wall time per phase of one replay."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = perf_counter()
+
+    def mark(self, name: str) -> None:
+        now = perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._last
+        self._last = now
+
+
+def prepare_vm(block: BlockInput, executor) -> VirtualMachineAPI:
+    """A VM instance for the block, on a fresh in-memory DB holding the pre-state."""
+    db, pre_root = build_state_db(block.pre_state)
+    header_fields = {
+        "state_root": pre_root,
+        "gas_used": 0,
+        "bloom": 0,
+        "transaction_root": BLANK_ROOT_HASH,
+        "receipt_root": BLANK_ROOT_HASH,
+    }
+    names = set(block.header._meta.field_names)
+    if "withdrawals_root" in names:
+        header_fields["withdrawals_root"] = BLANK_ROOT_HASH
+    if "blob_gas_used" in names:
+        header_fields["blob_gas_used"] = 0
+    base_header = block.header.copy(**header_fields)
+    chain_context = ChainContext(block.chain_id)
+    vm = block.vm_class(
+        header=base_header,
+        chaindb=ChainDB(db),
+        chain_context=chain_context,
+        consensus_context=ConsensusContext(db),
+    )
+    state_class = executor.state_class(block.vm_class.get_state_class())
+    context = block.vm_class.create_execution_context(base_header, (), chain_context)
+    state = state_class(db, context, pre_root)
+    state.ancestors = block.ancestors
+    vm._state = state
+    block_fields = {"header": base_header, "transactions": list(block.transactions), "uncles": []}
+    if "withdrawals" in vm.get_block_class()._meta.field_names:
+        block_fields["withdrawals"] = list(block.withdrawals or ())
+    vm._block = vm.get_block_class()(**block_fields)
+    return vm
+
+
+def replay(block: BlockInput, executor=None) -> BlockResult:
+    """Execute the block and check it against its header (see BlockResult)."""
+    executor = executor or SequentialExecutor()
+    phases = Phases()
+    vm = prepare_vm(block, executor)
+    phases.mark("load_state")
+    vm.block_preprocessing(vm.get_block())
+    phases.mark("system_calls")
+    header, receipts, _ = executor.execute(vm, block.transactions, vm.get_header())
+    phases.mark("execute")
+    filled = _finalize(vm, block, header, receipts)
+    phases.mark("finalize")
+    state = vm.state
+    diff = (
+        state_diff(state, block.pre_state)
+        if isinstance(state._account_db, RecordingAccountDB)
+        else {}
+    )
+    phases.mark("diff")
+    return BlockResult(
+        source=block.source,
+        number=block.number,
+        fork=block.fork,
+        transactions=len(block.transactions),
+        gas_used=filled.header.gas_used,
+        logs_bloom=filled.header.bloom,
+        receipts_root=filled.header.receipt_root,
+        transactions_root=filled.header.transaction_root,
+        state_root=filled.header.state_root if block.complete_state else None,
+        receipts=_summaries(receipts, block.fork),
+        state_diff=diff,
+        checks=_checks(block, filled),
+        seconds=sum(phases.seconds.values()),
+        phases=phases.seconds,
+        mode=executor.mode,
+    )
+
+
+def _finalize(vm: VirtualMachineAPI, block: BlockInput, header, receipts) -> BlockAPI:
+    """Withdrawals, the tries, post-processing, the block reward, the state root."""
+    if block.withdrawals:
+        vm.apply_all_withdrawals(block.withdrawals)
+    filled = vm.set_block_transactions_and_withdrawals(
+        vm.get_block(), header, block.transactions, receipts, withdrawals=block.withdrawals
+    )
+    filled = vm.block_postprocessing(filled)
+    if block.number > 0:
+        # The miner's reward and its share for included uncles; the uncles' own miners
+        # are not paid here, since a block file carries only the uncles' hashes.
+        reward = vm.get_block_reward() + block.uncle_count * vm.get_nephew_reward()
+        vm.state.delta_balance(Address(block.header.coinbase), reward)
+    vm.state.persist()
+    return filled.copy(header=filled.header.copy(state_root=vm.state.state_root))
+
+
+def _summaries(receipts, fork: str) -> list[ReceiptSummary]:
+    byzantium = is_at_least(fork, "Byzantium")
+    summaries = []
+    previous = 0
+    for receipt in receipts:
+        summaries.append(
+            ReceiptSummary(
+                status=(1 if receipt.state_root == b"\x01" else 0) if byzantium else None,
+                post_state_root=None if byzantium else receipt.state_root,
+                cumulative_gas_used=receipt.gas_used,
+                gas_used=receipt.gas_used - previous,
+                logs=tuple((log.address, tuple(log.topics), log.data) for log in receipt.logs),
+                bloom=receipt.bloom,
+            )
+        )
+        previous = receipt.gas_used
+    return summaries
+
+
+def _checks(block: BlockInput, filled: BlockAPI) -> dict[str, Check]:
+    expected = block.expected
+    header = filled.header
+    receipts_ok = block.complete_state or is_at_least(block.fork, "Byzantium")
+    return {
+        "gas_used": Check("gas_used", expected.gas_used, header.gas_used, expected.gas_used is not None, "not given"),
+        "logs_bloom": Check("logs_bloom", expected.logs_bloom, header.bloom, expected.logs_bloom is not None, "not given"),
+        "receipts_root": Check(
+            "receipts_root",
+            expected.receipts_root,
+            header.receipt_root,
+            receipts_ok and expected.receipts_root is not None,
+            "pre-Byzantium receipts embed state roots that a partial pre-state cannot give",
+        ),
+        "state_root": Check(
+            "state_root",
+            expected.state_root,
+            header.state_root,
+            block.complete_state and expected.state_root is not None,
+            "the pre-state is partial",
+        ),
+    }

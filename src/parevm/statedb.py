@@ -1,0 +1,85 @@
+"""py-evm state over an in-memory database: built from a pre-state, recording what is written."""
+
+import functools
+from collections.abc import Mapping
+
+from eth.abc import AtomicDatabaseAPI, StateAPI
+from eth.constants import BLANK_ROOT_HASH
+from eth.db.account import AccountDB
+from eth.db.atomic import AtomicDB
+from eth_typing import Address, Hash32
+
+from .blockinput import Account, AncestorHashes
+
+
+class RecordingAccountDB(AccountDB):
+    """py-evm's AccountDB, remembering every account and slot written, so a diff need not scan."""
+
+    def __init__(self, db: AtomicDatabaseAPI, state_root: Hash32 = BLANK_ROOT_HASH) -> None:
+        super().__init__(db, state_root)
+        self.written_accounts: set[Address] = set()
+        self.written_slots: set[tuple[Address, int]] = set()
+        self.wiped_storage: set[Address] = set()
+
+    def _set_account(self, address: Address, account: object) -> None:
+        self.written_accounts.add(address)
+        super()._set_account(address, account)  # type: ignore[arg-type]
+
+    def set_storage(self, address: Address, slot: int, value: int) -> None:
+        self.written_slots.add((address, slot))
+        super().set_storage(address, slot, value)
+
+    def delete_storage(self, address: Address) -> None:
+        self.written_accounts.add(address)
+        self.wiped_storage.add(address)
+        super().delete_storage(address)
+
+    def delete_account(self, address: Address) -> None:
+        self.written_accounts.add(address)
+        self.wiped_storage.add(address)
+        super().delete_account(address)
+
+
+class _AncestorLookup:
+    """BLOCKHASH from the block input's ancestor hashes instead of a chain database."""
+
+    ancestors: AncestorHashes | None = None
+
+    def get_ancestor_hash(self, block_number: int) -> Hash32:
+        if self.ancestors is None:
+            return super().get_ancestor_hash(block_number)  # type: ignore[misc]
+        depth = self.block_number - block_number - 1  # type: ignore[attr-defined]
+        if depth < 0 or depth >= 256 or block_number < 0:
+            return Hash32(b"")
+        return Hash32(self.ancestors.hash_of(block_number))
+
+
+@functools.cache
+def recording_state_class(base: type[StateAPI]) -> type[StateAPI]:
+    """The fork's state class with a recording account DB and ancestor lookup."""
+    return type(
+        f"Recording{base.__name__}",
+        (_AncestorLookup, base),
+        {"account_db_class": RecordingAccountDB},
+    )
+
+
+@functools.cache
+def plain_state_class(base: type[StateAPI]) -> type[StateAPI]:
+    """The fork's own state class, with only the ancestor lookup a block input needs."""
+    return type(f"Ancestors{base.__name__}", (_AncestorLookup, base), {})
+
+
+def build_state_db(pre_state: Mapping[bytes, Account]) -> tuple[AtomicDB, Hash32]:
+    """An in-memory state trie holding the pre-state, and its root."""
+    db = AtomicDB()
+    accounts = AccountDB(db)
+    for address, account in pre_state.items():
+        for slot, value in account.storage.items():
+            if value:
+                accounts.set_storage(Address(address), slot, value)
+        accounts.set_nonce(Address(address), account.nonce)
+        accounts.set_code(Address(address), account.code)
+        accounts.set_balance(Address(address), account.balance)
+    accounts.persist()
+    return db, accounts.state_root
