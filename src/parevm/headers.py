@@ -7,7 +7,7 @@ from .forks import VMClass
 from .hexjson import FieldReader
 
 # py-evm field name → (JSON-RPC name, kind, size); kinds: q quantity, d data.
-_HEADER_FIELDS = {
+HEADER_FIELDS = {
     "parent_hash": ("parentHash", "d", 32),
     "uncles_hash": ("sha3Uncles", "d", 32),
     "coinbase": ("miner", "d", 20),
@@ -43,7 +43,7 @@ def header_from_rpc(block: FieldReader, vm_class: VMClass, fork: str) -> BlockHe
     cls = header_class(vm_class)
     fields = {}
     for name in cls._meta.field_names:
-        rpc_name, kind, size = _HEADER_FIELDS[name]
+        rpc_name, kind, size = HEADER_FIELDS[name]
         if not block.has(rpc_name):
             raise InputError(
                 block.source, f"the block has no '{rpc_name}', which a {fork} header needs"

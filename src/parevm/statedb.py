@@ -54,12 +54,27 @@ class _AncestorLookup:
         return Hash32(self.ancestors.hash_of(block_number))
 
 
+class _StorageCollision:
+    """EIP-7610, for every fork: creating a contract where storage is non-empty collides.
+
+    py-evm 0.12.1b1 checks only code and nonce, and so fails the EIP's consensus tests; the
+    check is the only use py-evm makes of has_code_or_nonce.
+    """
+
+    def has_code_or_nonce(self, address: Address) -> bool:
+        accounts = self._account_db  # type: ignore[attr-defined]
+        return (
+            super().has_code_or_nonce(address)  # type: ignore[misc]
+            or accounts._get_storage_root(address) != BLANK_ROOT_HASH
+        )
+
+
 @functools.cache
 def recording_state_class(base: type[StateAPI]) -> type[StateAPI]:
-    """The fork's state class with a recording account DB and ancestor lookup."""
+    """parevm's state: the fork's class with a recording account DB, ancestor lookup, EIP-7610."""
     return type(
         f"Recording{base.__name__}",
-        (_AncestorLookup, base),
+        (_StorageCollision, _AncestorLookup, base),
         {"account_db_class": RecordingAccountDB},
     )
 

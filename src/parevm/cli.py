@@ -1,0 +1,157 @@
+"""The `parevm` command line: replay block files, run consensus fixtures."""
+
+import argparse
+import json
+import logging
+import os
+import sys
+import traceback
+from collections import Counter
+from collections.abc import Sequence
+
+from . import crypto
+from .blockfile import load_block_file
+from .conformance import FixtureOutcome, collect_entries, run_entries
+from .errors import ParevmError
+from .fixtures import find_fixture_files
+from .progress import Progress
+from .replay import replay
+from .result import BlockResult
+from .sequential import SequentialExecutor
+from .table import render
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    # py-evm logs every rejected block as a warning; the reports here say what failed.
+    logging.getLogger("eth").setLevel(logging.DEBUG if args.debug else logging.CRITICAL)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return args.run(args)
+    except ParevmError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"parevm: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="parevm",
+        description="Optimistic parallel EVM execution on py-evm: replay blocks and check "
+        "them against the chain, run consensus tests.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    replay_cmd = commands.add_parser(
+        "replay",
+        help="replay block files and check them against their headers",
+        description="Replay block files (.json or .json.gz, see docs/block-file.md) and check "
+        "gasUsed, logsBloom, receiptsRoot and stateRoot against the block's header. "
+        "Exit status: 0 every applicable check holds, 1 a mismatch, 2 bad input.",
+    )
+    replay_cmd.add_argument("files", nargs="+", metavar="FILE", help="block files")
+    replay_cmd.add_argument(
+        "--sequential", action="store_true",
+        help="run the sequential reference executor (the only mode so far)",
+    )
+    replay_cmd.add_argument("--fork", help="run every block under this fork (overrides the file)")
+    replay_cmd.add_argument("--json", action="store_true", help="print one JSON object per block")
+    replay_cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    replay_cmd.set_defaults(run=_replay)
+
+    conformance = commands.add_parser(
+        "conformance",
+        help="run consensus-test fixtures (blockchain tests)",
+        description="Import every blockchain-test fixture in the files and folders given: valid "
+        "blocks must match the fixture's headers and post-state, invalid blocks must be rejected. "
+        "Exit status: 0 all pass, 1 a failure, 2 bad input.",
+    )
+    conformance.add_argument("paths", nargs="+", metavar="PATH", help="fixture files or folders")
+    conformance.add_argument(
+        "--mode", choices=("sequential", "py-evm"), default="sequential",
+        help="sequential: parevm's reference executor (default); py-evm: plain py-evm, to compare",
+    )
+    conformance.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1,
+        help="processes to spread the fixtures over (default: the number of cores)",
+    )
+    conformance.add_argument("--json", action="store_true", help="print one JSON object per test")
+    conformance.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    conformance.set_defaults(run=_conformance)
+    return parser
+
+
+def _check_cell(result: BlockResult, name: str) -> str:
+    ok = result.checks[name].ok
+    return "n/a" if ok is None else "ok" if ok else "MISMATCH"
+
+
+def _replay(args: argparse.Namespace) -> int:
+    executor = SequentialExecutor()
+    blocks = [load_block_file(path, args.fork) for path in args.files]
+    results = []
+    progress = None if args.json or len(blocks) < 2 else Progress(len(blocks), "replay")
+    for block in blocks:
+        result = replay(block, executor)
+        results.append(result)
+        if args.json:
+            print(json.dumps(result.to_json()), flush=True)
+        if progress:
+            progress.advance(f"block {result.number}")
+    if progress:
+        progress.close()
+    if not args.json:
+        names = ("gas_used", "logs_bloom", "receipts_root", "state_root")
+        rows = [
+            [r.number, r.fork, r.transactions, r.gas_used, round(r.seconds, 3)]
+            + [_check_cell(r, name) for name in names]
+            for r in results
+        ]
+        print(render(["block", "fork", "txs", "gas", "seconds", *names], rows))
+        txs = sum(r.transactions for r in results)
+        seconds = sum(r.seconds for r in results)
+        print(
+            f"\n{len(results)} blocks, {txs} transactions in {seconds:.2f} s "
+            f"({txs / seconds if seconds else 0:.0f} tx/s, {executor.mode}, "
+            f"keccak {crypto.backends_in_use()['keccak'].split('.')[-1]})"
+        )
+        for r in results:
+            for name, check in r.checks.items():
+                if check.ok is False:
+                    print(f"MISMATCH block {r.number} {name}: expected {check.expected!r}, got {check.actual!r}")
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def _conformance(args: argparse.Namespace) -> int:
+    entries = collect_entries(find_fixture_files(args.paths), args.mode)
+    progress = None if args.json else Progress(len(entries), "tests")
+
+    def on_outcome(outcome: FixtureOutcome) -> None:
+        if args.json:
+            print(json.dumps(outcome.to_json()), flush=True)
+        else:
+            progress.advance(outcome.network)
+
+    outcomes = run_entries(entries, max(1, args.jobs), on_outcome)
+    if progress:
+        progress.close()
+    failed = [o for o in outcomes if not o.passed]
+    if not args.json:
+        by_network = Counter(o.network for o in outcomes)
+        failed_by_network = Counter(o.network for o in failed)
+        rows = [
+            [network, count - failed_by_network[network], failed_by_network[network]]
+            for network, count in sorted(by_network.items())
+        ]
+        print(render(["network", "passed", "failed"], rows))
+        for outcome in failed:
+            print(f"FAILED {outcome.source} :: {outcome.name}\n    {outcome.message[:500]}")
+        print(f"\n{len(outcomes) - len(failed)} passed, {len(failed)} failed ({args.mode})")
+    return EXIT_OK if not failed else EXIT_FAILED

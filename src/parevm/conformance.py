@@ -1,0 +1,184 @@
+"""Running consensus fixtures: a py-evm chain whose blocks execute through a parevm executor.
+
+The chain keeps py-evm's header, uncle, seal and root validation, so a fixture's invalid
+blocks are rejected for the same reasons as with py-evm; the transactions of every block go
+through the executor under test.
+"""
+
+import multiprocessing
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import rlp
+from eth import MainnetChain
+from eth.abc import ChainAPI, VirtualMachineAPI
+from eth.db.atomic import AtomicDB
+from eth.tools.builder.chain import disable_pow_check
+from eth.tools.fixtures.helpers import (
+    apply_fixture_block_to_chain,
+    chain_vm_configuration,
+    genesis_params_from_fixture,
+    verify_state,
+)
+from eth_utils import ValidationError
+
+from .fixtures import FixtureCase, load_fixture_file
+from .sequential import SequentialExecutor
+
+# What py-evm raises for a block that breaks the rules (or cannot even be decoded).
+REJECTIONS = (ValidationError, rlp.exceptions.RLPException, TypeError)
+
+
+@dataclass(frozen=True)
+class FixtureOutcome:
+    source: str
+    name: str
+    network: str
+    passed: bool
+    blocks: int
+    seconds: float
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "name": self.name,
+            "network": self.network,
+            "passed": self.passed,
+            "blocks": self.blocks,
+            "seconds": round(self.seconds, 6),
+            "message": self.message,
+        }
+
+
+def executor_vm_class(vm_class: type[VirtualMachineAPI], executor) -> type[VirtualMachineAPI]:
+    """vm_class, with its block's transactions run by `executor` on the executor's state class."""
+
+    def apply_all_transactions(self, transactions, base_header):  # type: ignore[no-untyped-def]
+        return executor.execute(self, transactions, base_header)
+
+    return type(
+        vm_class.__name__,
+        (vm_class,),
+        {
+            "_state_class": executor.state_class(vm_class.get_state_class()),
+            "apply_all_transactions": apply_all_transactions,
+        },
+    )
+
+
+def chain_for(case: FixtureCase, executor) -> ChainAPI:
+    """A chain at the fixture's genesis, its VMs running blocks through `executor`."""
+    configuration = tuple(
+        (start, executor_vm_class(vm_class, executor) if executor else vm_class)
+        for start, vm_class in chain_vm_configuration(case.fixture)
+    )
+    chain_class = MainnetChain.configure("FixtureChain", vm_configuration=configuration)
+    if case.fixture.get("sealEngine") == "NoProof":
+        chain_class = disable_pow_check(chain_class)
+    return chain_class.from_genesis(
+        AtomicDB(),
+        genesis_params=genesis_params_from_fixture(case.fixture),
+        genesis_state=case.fixture["pre"],
+    )
+
+
+def run_case(case: FixtureCase, executor=None) -> FixtureOutcome:
+    """Import every block; valid ones must match the fixture, invalid ones must be rejected.
+
+    `executor` None runs plain py-evm (for comparison).
+    """
+    started = time.perf_counter()
+    try:
+        message = _run_blocks(case, executor)
+    except Exception as exc:  # an unexpected error fails this case, not the run
+        message = f"error: {type(exc).__name__}: {exc}"
+    return FixtureOutcome(
+        source=case.source,
+        name=case.name,
+        network=case.network,
+        passed=not message,
+        blocks=case.block_count,
+        seconds=time.perf_counter() - started,
+        message=message,
+    )
+
+
+def _run_blocks(case: FixtureCase, executor) -> str:
+    fixture = case.fixture
+    chain = chain_for(case, executor)
+    for index, block_fixture in enumerate(fixture["blocks"]):
+        expected_error = block_fixture.get("expectException")
+        try:
+            _, _, encoded = apply_fixture_block_to_chain(block_fixture, chain)
+        except REJECTIONS as exc:
+            if expected_error:
+                continue
+            return f"block {index}: rejected: {type(exc).__name__}: {exc}"
+        if expected_error:
+            return f"block {index}: imported, but the fixture expects {expected_error}"
+        if encoded != block_fixture["rlp"]:
+            return f"block {index}: the imported block differs from the fixture's"
+    head = chain.get_canonical_head()
+    if head.hash != fixture["lastblockhash"]:
+        return f"head is 0x{head.hash.hex()}, the fixture's last block is 0x{fixture['lastblockhash'].hex()}"
+    if "postState" in fixture:
+        try:
+            verify_state(fixture["postState"], chain.get_vm().state)
+        except AssertionError as exc:
+            return f"post-state: {exc}"
+    elif "postStateHash" in fixture and head.state_root != fixture["postStateHash"]:
+        return f"post-state root 0x{head.state_root.hex()} != 0x{fixture['postStateHash'].hex()}"
+    return ""
+
+
+def executor_for(mode: str):
+    """The executor a mode name stands for; None is plain py-evm."""
+    if mode == "py-evm":
+        return None
+    if mode == "sequential":
+        return SequentialExecutor()
+    raise ValueError(f"unknown mode {mode!r}")
+
+
+_loaded: dict[str, dict[str, FixtureCase]] = {}
+
+
+def _run_entry(entry: tuple[str, str, str]) -> FixtureOutcome:
+    """Pool task: one case, named by file and test name (each worker caches the last file)."""
+    source, name, mode = entry
+    if source not in _loaded:
+        _loaded.clear()
+        _loaded[source] = {case.name: case for case in load_fixture_file(source)}
+    return run_case(_loaded[source][name], executor_for(mode))
+
+
+def collect_entries(files: Sequence[Path], mode: str) -> list[tuple[str, str, str]]:
+    """(file, test name, mode) for every case; loading them all first makes bad input fail
+    the run before any work starts."""
+    return [(str(path), case.name, mode) for path in files for case in load_fixture_file(path)]
+
+
+def run_entries(
+    entries: Sequence[tuple[str, str, str]],
+    jobs: int,
+    on_outcome: Callable[[FixtureOutcome], None],
+) -> list[FixtureOutcome]:
+    """Run the cases spread over `jobs` processes, case by case (1: in this process)."""
+    if jobs <= 1:
+        return _collect(map(_run_entry, entries), on_outcome)
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return _collect(pool.imap_unordered(_run_entry, entries), on_outcome)
+
+
+def _collect(
+    outcomes: Iterable[FixtureOutcome], on_outcome: Callable[[FixtureOutcome], None]
+) -> list[FixtureOutcome]:
+    collected = []
+    for outcome in outcomes:
+        on_outcome(outcome)
+        collected.append(outcome)
+    return collected

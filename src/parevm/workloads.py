@@ -1,0 +1,58 @@
+"""Generated blocks with a complete genesis, made and mined by py-evm's own chain.
+
+The header py-evm's MiningChain produces is the block's expected values, so replaying a
+generated block checks parevm against py-evm's independent block-building path.
+"""
+
+from typing import Any
+
+from eth.chains.base import MiningChain
+from eth.db.atomic import AtomicDB
+from eth_keys import keys
+from eth_utils import keccak
+
+from .blockinput import Account
+from .blockwriter import block_file_json
+from .forks import FORKS
+
+CHAIN_ID = 1337
+FUNDS = 10**24
+GWEI = 10**9
+
+
+def _key(seed: int, role: bytes, index: int) -> keys.PrivateKey:
+    return keys.PrivateKey(keccak(b"parevm-workload" + role + seed.to_bytes(8, "big") + index.to_bytes(8, "big")))
+
+
+def transfers(txs: int, seed: int = 0, fork: str = "Cancun") -> dict[str, Any]:
+    """`txs` plain ETH transfers, each from its own sender to its own recipient."""
+    senders = [_key(seed, b"sender", i) for i in range(txs)]
+    recipients = [_key(seed, b"recipient", i).public_key.to_canonical_address() for i in range(txs)]
+    pre_state = {k.public_key.to_canonical_address(): Account(balance=FUNDS) for k in senders}
+    chain = _genesis_chain(pre_state, fork, gas_limit=max(30_000_000, 21_000 * txs * 2))
+    vm = chain.get_vm()
+    builder = vm.get_transaction_builder()
+    transactions = [
+        builder.new_unsigned_dynamic_fee_transaction(
+            chain_id=CHAIN_ID, nonce=0, max_priority_fee_per_gas=GWEI, max_fee_per_gas=100 * GWEI,
+            gas=21_000, to=recipient, value=10**15 + i, data=b"", access_list=[],
+        ).as_signed_transaction(sender, chain_id=CHAIN_ID)
+        for i, (sender, recipient) in enumerate(zip(senders, recipients))
+    ]
+    genesis = chain.get_canonical_head()
+    result, _, _ = chain.mine_all(transactions)
+    return block_file_json(
+        result.imported_block, CHAIN_ID, fork, pre_state, {0: genesis.hash}, complete_state=True
+    )
+
+
+def _genesis_chain(pre_state: dict[bytes, Account], fork: str, gas_limit: int) -> MiningChain:
+    chain_class = MiningChain.configure(
+        "WorkloadChain", vm_configuration=((0, FORKS[fork]),), chain_id=CHAIN_ID
+    )
+    genesis_state = {
+        address: {"balance": a.balance, "nonce": a.nonce, "code": a.code, "storage": dict(a.storage)}
+        for address, a in pre_state.items()
+    }
+    params = {"difficulty": 0, "gas_limit": gas_limit, "timestamp": 1_700_000_000}
+    return chain_class.from_genesis(AtomicDB(), params, genesis_state)
