@@ -17,6 +17,10 @@ def _data(value: bytes) -> str:
     return "0x" + value.hex()
 
 
+def _word(value: int) -> str:
+    return "0x" + value.to_bytes(32, "big").hex()
+
+
 def header_to_rpc(block: BlockAPI) -> dict[str, Any]:
     header = block.header
     out: dict[str, Any] = {}
@@ -32,9 +36,18 @@ def header_to_rpc(block: BlockAPI) -> dict[str, Any]:
     return out
 
 
+def _access_list(tx: SignedTransactionAPI) -> list[dict[str, Any]]:
+    return [
+        {"address": _data(address), "storageKeys": [_word(key) for key in keys]}
+        for address, keys in tx.access_list
+    ]
+
+
 def transaction_to_rpc(tx: SignedTransactionAPI) -> dict[str, Any]:
-    """The JSON-RPC object of a legacy or dynamic-fee transaction (what workloads generate)."""
+    """The JSON-RPC object of a signed transaction of any type py-evm supports."""
+    tx_type = getattr(tx, "type_id", None) or 0
     out: dict[str, Any] = {
+        "type": _hex(tx_type),
         "hash": _data(tx.hash),
         "nonce": _hex(tx.nonce),
         "gas": _hex(tx.gas),
@@ -44,24 +57,24 @@ def transaction_to_rpc(tx: SignedTransactionAPI) -> dict[str, Any]:
         "r": _hex(tx.r),
         "s": _hex(tx.s),
     }
-    tx_type = getattr(tx, "type_id", None) or 0
-    out["type"] = _hex(tx_type)
     if tx_type == 0:
+        out.update(gasPrice=_hex(tx.gas_price), v=_hex(tx.v))
+        return out
+    out.update(chainId=_hex(tx.chain_id), accessList=_access_list(tx), yParity=_hex(tx.y_parity))
+    if tx_type == 1:
         out["gasPrice"] = _hex(tx.gas_price)
-        out["v"] = _hex(tx.v)
-    elif tx_type == 2:
-        out.update(
-            chainId=_hex(tx.chain_id),
-            maxFeePerGas=_hex(tx.max_fee_per_gas),
-            maxPriorityFeePerGas=_hex(tx.max_priority_fee_per_gas),
-            accessList=[
-                {"address": _data(address), "storageKeys": ["0x" + k.to_bytes(32, "big").hex() for k in keys]}
-                for address, keys in tx.access_list
-            ],
-            yParity=_hex(tx.y_parity),
-        )
     else:
-        raise ValueError(f"writing type-{tx_type} transactions is not supported")
+        out["maxFeePerGas"] = _hex(tx.max_fee_per_gas)
+        out["maxPriorityFeePerGas"] = _hex(tx.max_priority_fee_per_gas)
+    if tx_type == 3:
+        out["maxFeePerBlobGas"] = _hex(tx.max_fee_per_blob_gas)
+        out["blobVersionedHashes"] = [_data(h) for h in tx.blob_versioned_hashes]
+    if tx_type == 4:
+        out["authorizationList"] = [
+            {"chainId": _hex(a.chain_id), "address": _data(a.address), "nonce": _hex(a.nonce),
+             "yParity": _hex(a.y_parity), "r": _hex(a.r), "s": _hex(a.s)}
+            for a in tx.authorization_list
+        ]
     return out
 
 
@@ -71,10 +84,7 @@ def pre_state_to_json(pre_state: Mapping[bytes, Account]) -> dict[str, Any]:
             "balance": _hex(account.balance),
             "nonce": _hex(account.nonce),
             "code": _data(account.code),
-            "storage": {
-                "0x" + slot.to_bytes(32, "big").hex(): "0x" + value.to_bytes(32, "big").hex()
-                for slot, value in sorted(account.storage.items())
-            },
+            "storage": {_word(slot): _word(value) for slot, value in sorted(account.storage.items())},
         }
         for address, account in sorted(pre_state.items())
     }

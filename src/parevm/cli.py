@@ -12,13 +12,15 @@ from collections.abc import Sequence
 from . import crypto
 from .blockfile import load_block_file
 from .conformance import FixtureOutcome, collect_entries, run_entries
-from .errors import ParevmError
+from .errors import InputError, ParevmError
 from .fixtures import find_fixture_files
+from .jsonfile import write_json
 from .progress import Progress
 from .replay import replay
 from .result import BlockResult
 from .sequential import SequentialExecutor
 from .table import render
+from .workloads import transfers
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -85,7 +87,27 @@ def _parser() -> argparse.ArgumentParser:
     conformance.add_argument("--json", action="store_true", help="print one JSON object per test")
     conformance.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     conformance.set_defaults(run=_conformance)
+
+    generate = commands.add_parser(
+        "generate",
+        help="write a generated block file (a workload with its complete genesis)",
+        description="Generate a block of plain transfers, each from its own sender to its own "
+        "recipient, mined by py-evm's own chain so its header holds independent expected values.",
+    )
+    generate.add_argument("--txs", type=int, default=100, help="transactions (default 100)")
+    generate.add_argument("--seed", type=int, default=0, help="seed of keys and values (default 0)")
+    generate.add_argument("-o", "--output", required=True, help="the block file to write (.json or .json.gz)")
+    generate.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    generate.set_defaults(run=_generate)
     return parser
+
+
+def _generate(args: argparse.Namespace) -> int:
+    if args.txs < 1:
+        raise InputError("--txs", f"must be at least 1, got {args.txs}")
+    write_json(args.output, transfers(args.txs, seed=args.seed))
+    print(f"wrote {args.output}: {args.txs} transfers")
+    return EXIT_OK
 
 
 def _check_cell(result: BlockResult, name: str) -> str:
