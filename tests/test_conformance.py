@@ -4,7 +4,7 @@ import pytest
 
 from parevm.conformance import run_case
 from parevm.fixtures import find_fixture_files, load_fixture_file
-from parevm.sequential import SequentialExecutor
+from parevm.sequential import PyEvmExecutor, SequentialExecutor
 
 from .conftest import FIXTURES, require
 
@@ -36,7 +36,7 @@ def test_storage_collision_is_applied_where_pyevm_misses_it():
     assert cases
     for case in cases:
         assert run_case(case, SequentialExecutor()).passed
-        assert not run_case(case, None).passed
+        assert not run_case(case, PyEvmExecutor()).passed
 
 
 def test_a_block_expected_to_fail_must_fail(tmp_path):

@@ -14,8 +14,9 @@ from typing import Any
 
 import rlp
 from eth import MainnetChain
-from eth.abc import ChainAPI, VirtualMachineAPI
+from eth.abc import ChainAPI
 from eth.db.atomic import AtomicDB
+from eth.exceptions import PyEVMError
 from eth.tools.builder.chain import disable_pow_check
 from eth.tools.fixtures.helpers import (
     apply_fixture_block_to_chain,
@@ -26,10 +27,12 @@ from eth.tools.fixtures.helpers import (
 from eth_utils import ValidationError
 
 from .fixtures import FixtureCase, load_fixture_file
-from .sequential import SequentialExecutor
+from .sequential import PyEvmExecutor, SequentialExecutor
 
-# What py-evm raises for a block that breaks the rules (or cannot even be decoded).
-REJECTIONS = (ValidationError, rlp.exceptions.RLPException, TypeError)
+# What py-evm raises for a block that breaks the rules (or cannot even be decoded): a rule
+# violation, an RLP error, or one of py-evm's own errors (an unknown transaction type, an
+# oversized initcode). Anything else is a bug, never a rejection.
+REJECTIONS = (ValidationError, rlp.exceptions.RLPException, PyEVMError)
 
 
 @dataclass(frozen=True)
@@ -54,26 +57,10 @@ class FixtureOutcome:
         }
 
 
-def executor_vm_class(vm_class: type[VirtualMachineAPI], executor) -> type[VirtualMachineAPI]:
-    """vm_class, with its block's transactions run by `executor` on the executor's state class."""
-
-    def apply_all_transactions(self, transactions, base_header):  # type: ignore[no-untyped-def]
-        return executor.execute(self, transactions, base_header)
-
-    return type(
-        vm_class.__name__,
-        (vm_class,),
-        {
-            "_state_class": executor.state_class(vm_class.get_state_class()),
-            "apply_all_transactions": apply_all_transactions,
-        },
-    )
-
-
 def chain_for(case: FixtureCase, executor) -> ChainAPI:
     """A chain at the fixture's genesis, its VMs running blocks through `executor`."""
     configuration = tuple(
-        (start, executor_vm_class(vm_class, executor) if executor else vm_class)
+        (start, executor.vm_class(vm_class))
         for start, vm_class in chain_vm_configuration(case.fixture)
     )
     chain_class = MainnetChain.configure("FixtureChain", vm_configuration=configuration)
@@ -86,11 +73,8 @@ def chain_for(case: FixtureCase, executor) -> ChainAPI:
     )
 
 
-def run_case(case: FixtureCase, executor=None) -> FixtureOutcome:
-    """Import every block; valid ones must match the fixture, invalid ones must be rejected.
-
-    `executor` None runs plain py-evm (for comparison).
-    """
+def run_case(case: FixtureCase, executor) -> FixtureOutcome:
+    """Import every block; valid ones must match the fixture, invalid ones must be rejected."""
     started = time.perf_counter()
     try:
         message = _run_blocks(case, executor)
@@ -136,9 +120,9 @@ def _run_blocks(case: FixtureCase, executor) -> str:
 
 
 def executor_for(mode: str):
-    """The executor a mode name stands for; None is plain py-evm."""
+    """The executor a mode name stands for."""
     if mode == "py-evm":
-        return None
+        return PyEvmExecutor()
     if mode == "sequential":
         return SequentialExecutor()
     raise ValueError(f"unknown mode {mode!r}")

@@ -47,15 +47,15 @@ def prepare_vm(block: BlockInput, executor) -> VirtualMachineAPI:
         header_fields["blob_gas_used"] = 0
     base_header = block.header.copy(**header_fields)
     chain_context = ChainContext(block.chain_id)
-    vm = block.vm_class(
+    vm_class = executor.vm_class(block.vm_class)
+    vm = vm_class(
         header=base_header,
         chaindb=ChainDB(db),
         chain_context=chain_context,
         consensus_context=ConsensusContext(db),
     )
-    state_class = executor.state_class(block.vm_class.get_state_class())
-    context = block.vm_class.create_execution_context(base_header, (), chain_context)
-    state = state_class(db, context, pre_root)
+    context = vm_class.create_execution_context(base_header, (), chain_context)
+    state = vm_class.get_state_class()(db, context, pre_root)
     state.ancestors = block.ancestors
     vm._state = state
     block_fields = {"header": base_header, "transactions": list(block.transactions), "uncles": []}
@@ -73,7 +73,7 @@ def replay(block: BlockInput, executor=None) -> BlockResult:
     phases.mark("load_state")
     vm.block_preprocessing(vm.get_block())
     phases.mark("system_calls")
-    header, receipts, _ = executor.execute(vm, block.transactions, vm.get_header())
+    header, receipts, _ = vm.apply_all_transactions(block.transactions, vm.get_header())
     phases.mark("execute")
     filled = _finalize(vm, block, header, receipts)
     phases.mark("finalize")

@@ -7,11 +7,11 @@ from eth.abc import (
     ComputationAPI,
     ReceiptAPI,
     SignedTransactionAPI,
-    StateAPI,
     VirtualMachineAPI,
 )
 
-from .statedb import plain_state_class, recording_state_class
+from .forks import VMClass
+from .vm import parevm_vm_class, plain_vm_class
 
 Executed = tuple[BlockHeaderAPI, tuple[ReceiptAPI, ...], tuple[ComputationAPI, ...]]
 
@@ -25,8 +25,8 @@ class SequentialExecutor:
 
     mode = "sequential"
 
-    def state_class(self, base: type[StateAPI]) -> type[StateAPI]:
-        return recording_state_class(base)
+    def vm_class(self, base: VMClass) -> VMClass:
+        return parevm_vm_class(base, self)
 
     def execute(
         self,
@@ -51,13 +51,5 @@ class PyEvmExecutor:
 
     mode = "py-evm"
 
-    def state_class(self, base: type[StateAPI]) -> type[StateAPI]:
-        return plain_state_class(base)
-
-    def execute(
-        self,
-        vm: VirtualMachineAPI,
-        transactions: Sequence[SignedTransactionAPI],
-        base_header: BlockHeaderAPI,
-    ) -> Executed:
-        return vm.apply_all_transactions(transactions, base_header)
+    def vm_class(self, base: VMClass) -> VMClass:
+        return plain_vm_class(base)
