@@ -20,10 +20,11 @@ $(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES)
 # The C core's own tests, plain and under AddressSanitizer + UndefinedBehaviorSanitizer.
 native-test:
 	mkdir -p build/native
-	cc $(CFLAGS_TEST) native/pv_key.c native/tests/test_key.c -o build/native/test_key
-	build/native/test_key
-	cc $(CFLAGS_TEST) $(SANITIZE) native/pv_key.c native/tests/test_key.c -o build/native/test_key_san
-	build/native/test_key_san
+	set -e; for test in $(wildcard native/tests/test_*.c); do \
+		bin=build/native/$$(basename $$test .c); \
+		cc $(CFLAGS_TEST) native/*.c $$test -o $$bin; $$bin; \
+		cc $(CFLAGS_TEST) $(SANITIZE) native/*.c $$test -o $${bin}_san; $${bin}_san; \
+	done
 
 # Everything: C tests, then the Python suite (the whole consensus suite and mainnet corpus
 # included) spread over the cores.

@@ -8,13 +8,13 @@ from pathlib import Path
 from cffi import FFI
 
 NATIVE = Path("native")
-SOURCES = ["pv_key.c"]
+SOURCES = sorted(path.name for path in NATIVE.glob("*.c"))
 
 ffibuilder = FFI()
 ffibuilder.cdef((NATIVE / "cdef.h").read_text())
 ffibuilder.set_source(
     "parevm._native",
-    '#include "pv_key.h"',
+    '#include "pv_core.h"',
     sources=[str(NATIVE / name) for name in SOURCES],
     include_dirs=[str(NATIVE)],
     extra_compile_args=["-std=c11", "-O2", "-Wall", "-Wextra"],

@@ -19,8 +19,11 @@ Executed = tuple[BlockHeaderAPI, tuple[ReceiptAPI, ...], tuple[ComputationAPI, .
 class SequentialExecutor:
     """parevm's sequential mode: the oracle every parallel result is compared with.
 
-    It runs each transaction exactly as py-evm's own block loop does, on a state that also
-    records what the block writes, so the result carries the post-state diff.
+    It runs each transaction as py-evm's own block loop does, on a state that also records
+    what the block writes, so the result carries the post-state diff. Unlike that loop it
+    does not compute the state root after every transaction only to put it in an interim
+    header (py-evm's add_receipt_to_header does): the root is needed per transaction only in
+    pre-Byzantium receipts, which make_receipt computes itself, and once at the end.
     """
 
     mode = "sequential"
@@ -35,15 +38,16 @@ class SequentialExecutor:
         base_header: BlockHeaderAPI,
     ) -> Executed:
         header = base_header
+        bloom = base_header.bloom
         receipts = []
         computations = []
         for transaction in transactions:
             receipt, computation = vm.apply_transaction(header, transaction)
-            header = vm.add_receipt_to_header(header, receipt)
-            header = vm.increment_blob_gas_used(header, transaction)
+            bloom |= receipt.bloom
+            header = vm.increment_blob_gas_used(header.copy(gas_used=receipt.gas_used), transaction)
             receipts.append(receipt)
             computations.append(computation)
-        return header, tuple(receipts), tuple(computations)
+        return header.copy(bloom=bloom), tuple(receipts), tuple(computations)
 
 
 class PyEvmExecutor:

@@ -40,7 +40,7 @@ class RecordingAccountDB(AccountDB):
         super().delete_account(address)
 
 
-class _AncestorLookup:
+class AncestorLookup:
     """BLOCKHASH from the block input's ancestor hashes instead of a chain database."""
 
     ancestors: AncestorHashes | None = None
@@ -74,7 +74,7 @@ def recording_state_class(base: type[StateAPI]) -> type[StateAPI]:
     """parevm's state: the fork's class with a recording account DB, ancestor lookup, EIP-7610."""
     return type(
         f"Recording{base.__name__}",
-        (_StorageCollision, _AncestorLookup, base),
+        (_StorageCollision, AncestorLookup, base),
         {"account_db_class": RecordingAccountDB},
     )
 
@@ -82,7 +82,7 @@ def recording_state_class(base: type[StateAPI]) -> type[StateAPI]:
 @functools.cache
 def plain_state_class(base: type[StateAPI]) -> type[StateAPI]:
     """The fork's own state class, with only the ancestor lookup a block input needs."""
-    return type(f"Ancestors{base.__name__}", (_AncestorLookup, base), {})
+    return type(f"Ancestors{base.__name__}", (AncestorLookup, base), {})
 
 
 def build_state_db(pre_state: Mapping[bytes, Account]) -> tuple[AtomicDB, Hash32]:

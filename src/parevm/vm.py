@@ -35,6 +35,7 @@ def parevm_vm_class(base: VMClass, executor: Any) -> VMClass:
         (_SystemCallCheck, base),
         {
             "_state_class": recording_state_class(base.get_state_class()),
+            "fork_state_class": base.get_state_class(),
             "apply_all_transactions": apply_all_transactions,
         },
     )

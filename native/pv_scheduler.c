@@ -1,0 +1,261 @@
+/* The collaborative scheduler of Block-STM (Gelashvili et al. 2022, algorithms 4 and 5).
+ *
+ * Two indices sweep the block, lowest transaction first: execution_idx hands out executions,
+ * validation_idx validations. Aborts and dependencies move them back (decrease_cnt counts
+ * that, so check_done can tell a stable "all done" from a race). num_active_tasks counts the
+ * tasks handed out and not finished; a finish that hands back a follow-up task keeps its
+ * count. Lock order: a blocking tx's lock before its dependent's (the lower index first). */
+#include "pv_layout.h"
+
+enum { READY_TO_EXECUTE = 0, EXECUTING = 1, EXECUTED = 2, ABORTING = 3 };
+
+void pv_scheduler_init(pv_core *c)
+{
+    for (uint32_t tx = 0; tx < c->limits.txs; tx++) {
+        pv_txstatus *st = &pv_txstatus_array(c)[tx];
+        pv_lock_init(&st->lock);
+        st->status = READY_TO_EXECUTE;
+        st->incarnation = 0;
+        st->dependents = PV_NIL;
+        st->next_dependent = PV_NIL;
+    }
+}
+
+static pv_txstatus *status_of(pv_core *c, uint32_t tx)
+{
+    return &pv_txstatus_array(c)[tx];
+}
+
+static void fetch_min(atomic_uint *index, uint32_t target)
+{
+    uint32_t now = atomic_load(index);
+    while (target < now)
+        if (atomic_compare_exchange_weak(index, &now, target))
+            return;
+}
+
+static void decrease_execution_idx(pv_core *c, uint32_t target)
+{
+    fetch_min(&c->sched.execution_idx, target);
+    atomic_fetch_add(&c->sched.decrease_cnt, 1);
+}
+
+static void decrease_validation_idx(pv_core *c, uint32_t target)
+{
+    fetch_min(&c->sched.validation_idx, target);
+    atomic_fetch_add(&c->sched.decrease_cnt, 1);
+}
+
+static void finish_task(pv_core *c)
+{
+    atomic_fetch_sub(&c->sched.num_active_tasks, 1);
+}
+
+static void check_done(pv_core *c)
+{
+    uint32_t n = c->limits.txs;
+    uint64_t observed = atomic_load(&c->sched.decrease_cnt);
+    if (atomic_load(&c->sched.execution_idx) >= n && atomic_load(&c->sched.validation_idx) >= n &&
+        atomic_load(&c->sched.num_active_tasks) == 0 &&
+        observed == atomic_load(&c->sched.decrease_cnt))
+        atomic_store(&c->sched.done_marker, 1);
+}
+
+static void set_task(pv_task *task, int kind, uint32_t tx, uint32_t incarnation)
+{
+    task->kind = kind;
+    task->tx = tx;
+    task->incarnation = incarnation;
+}
+
+/* READY_TO_EXECUTE -> EXECUTING; 1 and an execution task on success. */
+static int try_incarnate(pv_core *c, uint32_t tx, pv_task *task)
+{
+    if (tx >= c->limits.txs)
+        return 0;
+    pv_txstatus *st = status_of(c, tx);
+    pv_lock_acquire(&st->lock);
+    int ok = st->status == READY_TO_EXECUTE;
+    if (ok) {
+        st->status = EXECUTING;
+        set_task(task, PV_TASK_EXECUTE, tx, st->incarnation);
+    }
+    pv_lock_release(&st->lock);
+    if (ok)
+        atomic_fetch_add(&c->stats.executions, 1);
+    return ok;
+}
+
+static void next_version_to_execute(pv_core *c, pv_task *task)
+{
+    if (atomic_load(&c->sched.execution_idx) >= c->limits.txs) {
+        check_done(c);
+        return;
+    }
+    atomic_fetch_add(&c->sched.num_active_tasks, 1);
+    if (!try_incarnate(c, atomic_fetch_add(&c->sched.execution_idx, 1), task))
+        finish_task(c);
+}
+
+static void next_version_to_validate(pv_core *c, pv_task *task)
+{
+    if (atomic_load(&c->sched.validation_idx) >= c->limits.txs) {
+        check_done(c);
+        return;
+    }
+    atomic_fetch_add(&c->sched.num_active_tasks, 1);
+    uint32_t tx = atomic_fetch_add(&c->sched.validation_idx, 1);
+    if (tx < c->limits.txs) {
+        pv_txstatus *st = status_of(c, tx);
+        pv_lock_acquire(&st->lock);
+        if (st->status == EXECUTED)
+            set_task(task, PV_TASK_VALIDATE, tx, st->incarnation);
+        pv_lock_release(&st->lock);
+    }
+    if (task->kind == PV_TASK_VALIDATE)
+        atomic_fetch_add(&c->stats.validations, 1);
+    else
+        finish_task(c);
+}
+
+int pv_sched_next_task(pv_core *c, pv_task *out)
+{
+    if (c == NULL || out == NULL)
+        return PV_EINVAL;
+    set_task(out, PV_TASK_NONE, 0, 0);
+    if (!atomic_load(&c->sched.done_marker)) {
+        if (atomic_load(&c->sched.validation_idx) < atomic_load(&c->sched.execution_idx))
+            next_version_to_validate(c, out);
+        else
+            next_version_to_execute(c, out);
+    }
+    if (out->kind == PV_TASK_NONE && atomic_load(&c->sched.done_marker))
+        out->kind = PV_TASK_DONE;
+    return PV_OK;
+}
+
+int pv_sched_add_dependency(pv_core *c, uint32_t tx, uint32_t blocking_tx)
+{
+    if (!pv_tx_ok(c, tx) || blocking_tx >= tx)
+        return PV_EINVAL;
+    pv_txstatus *blocking = status_of(c, blocking_tx), *st = status_of(c, tx);
+    pv_lock_acquire(&blocking->lock);
+    pv_lock_acquire(&st->lock);
+    int rc;
+    if (st->status != EXECUTING) {
+        rc = PV_ESTATE;
+    } else if (blocking->status == EXECUTED) {
+        rc = 0; /* it finished meanwhile: what tx read may already be there */
+    } else {
+        st->status = ABORTING;
+        st->next_dependent = blocking->dependents;
+        blocking->dependents = tx;
+        rc = 1;
+    }
+    pv_lock_release(&st->lock);
+    pv_lock_release(&blocking->lock);
+    if (rc == 1) {
+        atomic_fetch_add(&c->stats.dependencies, 1);
+        finish_task(c);
+    }
+    return rc;
+}
+
+/* ABORTING -> READY_TO_EXECUTE with the next incarnation; 0 if tx was not ABORTING. */
+static int set_ready_status(pv_txstatus *st)
+{
+    pv_lock_acquire(&st->lock);
+    int ok = st->status == ABORTING;
+    if (ok) {
+        st->incarnation++;
+        st->status = READY_TO_EXECUTE;
+    }
+    pv_lock_release(&st->lock);
+    return ok;
+}
+
+static void resume_dependencies(pv_core *c, uint32_t tx)
+{
+    uint32_t min = PV_NIL;
+    while (tx != PV_NIL) {
+        pv_txstatus *st = status_of(c, tx);
+        /* Read the link first: once ready, tx may run and wait on another transaction. */
+        uint32_t next = st->next_dependent;
+        set_ready_status(st);
+        if (tx < min)
+            min = tx;
+        tx = next;
+    }
+    if (min != PV_NIL)
+        decrease_execution_idx(c, min);
+}
+
+int pv_sched_finish_execution(pv_core *c, uint32_t tx, uint32_t incarnation, int wrote_new_key,
+                              pv_task *next)
+{
+    if (!pv_tx_ok(c, tx) || next == NULL)
+        return PV_EINVAL;
+    set_task(next, PV_TASK_NONE, 0, 0);
+    pv_txstatus *st = status_of(c, tx);
+    pv_lock_acquire(&st->lock);
+    if (st->status != EXECUTING || st->incarnation != incarnation) {
+        pv_lock_release(&st->lock);
+        return PV_ESTATE;
+    }
+    st->status = EXECUTED;
+    uint32_t dependents = st->dependents;
+    st->dependents = PV_NIL;
+    pv_lock_release(&st->lock);
+    resume_dependencies(c, dependents);
+    /* The validation sweep is already past tx: validate it here, and if it wrote a new key,
+     * the higher transactions too (their reads may now find it). */
+    if (atomic_load(&c->sched.validation_idx) > tx) {
+        if (!wrote_new_key) {
+            set_task(next, PV_TASK_VALIDATE, tx, incarnation);
+            atomic_fetch_add(&c->stats.validations, 1);
+            return PV_OK;
+        }
+        decrease_validation_idx(c, tx);
+    }
+    finish_task(c);
+    return PV_OK;
+}
+
+int pv_sched_try_validation_abort(pv_core *c, uint32_t tx, uint32_t incarnation)
+{
+    if (!pv_tx_ok(c, tx))
+        return PV_EINVAL;
+    pv_txstatus *st = status_of(c, tx);
+    pv_lock_acquire(&st->lock);
+    int won = st->status == EXECUTED && st->incarnation == incarnation;
+    if (won)
+        st->status = ABORTING;
+    pv_lock_release(&st->lock);
+    if (won)
+        atomic_fetch_add(&c->stats.failed_validations, 1);
+    return won;
+}
+
+int pv_sched_finish_validation(pv_core *c, uint32_t tx, int aborted, pv_task *next)
+{
+    if (!pv_tx_ok(c, tx) || next == NULL)
+        return PV_EINVAL;
+    set_task(next, PV_TASK_NONE, 0, 0);
+    if (aborted) {
+        if (!set_ready_status(status_of(c, tx)))
+            return PV_ESTATE;
+        decrease_validation_idx(c, tx + 1);
+        /* Re-execute right away unless the execution sweep has yet to reach tx. */
+        if (atomic_load(&c->sched.execution_idx) > tx && try_incarnate(c, tx, next))
+            return PV_OK;
+    }
+    finish_task(c);
+    return PV_OK;
+}
+
+int pv_sched_done(pv_core *c)
+{
+    if (c == NULL)
+        return PV_EINVAL;
+    return (int)atomic_load(&c->sched.done_marker);
+}

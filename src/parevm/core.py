@@ -1,0 +1,360 @@
+"""The native core from Python: one shared-memory region holding the multi-version memory,
+the read and write sets, the code arena and the Block-STM scheduler (native/pv_core.h).
+
+The region is an anonymous MAP_SHARED mapping, so worker processes forked after `Core` is
+created all work on the same state without pickling anything. Every call goes straight to C;
+the wrapper only converts keys and 256-bit values: read and write sets cross as one packed
+bytes object each, and the output buffers are kept between calls.
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from enum import IntEnum
+from typing import Any, NamedTuple
+
+from ._native import ffi, lib
+from .native import Kind, NativeError
+
+
+class CapacityError(NativeError):
+    """A capacity fixed when the region was made ran out (PV_EFULL).
+
+    The core stays consistent; the engine makes a larger `Core` and runs the block again.
+    """
+
+
+class ReadResult(IntEnum):
+    """What a multi-version read found below the reading transaction."""
+
+    NONE = lib.PV_READ_NONE  # nothing: read the pre-state
+    VALUE = lib.PV_READ_VALUE  # a value (any deltas above it already added)
+    ESTIMATE = lib.PV_READ_ESTIMATE  # a write of an aborted tx: wait for it
+    DELTA = lib.PV_READ_DELTA  # only deltas: add the value to the pre-state
+
+
+class TaskKind(IntEnum):
+    """What a worker is to do next."""
+
+    NONE = lib.PV_TASK_NONE  # nothing now, ask again
+    EXECUTE = lib.PV_TASK_EXECUTE
+    VALIDATE = lib.PV_TASK_VALIDATE
+    DONE = lib.PV_TASK_DONE
+
+
+class Task(NamedTuple):
+    """A task of the scheduler: execute or validate incarnation `incarnation` of tx."""
+
+    kind: TaskKind
+    tx: int
+    incarnation: int
+
+
+class Limits(NamedTuple):
+    """The capacities of a region; each is at most 2**28."""
+
+    txs: int
+    keys: int
+    entries: int  # multi-version entries: the writes of every transaction's current incarnation
+    reads: int  # read records: the reads of every transaction's current incarnation
+    code_bytes: int  # code arena; each code takes its length + a 40-byte header, 8-aligned
+
+
+Key = tuple[bytes, Kind, int | None]
+"""(address (20 bytes), kind, storage slot or None)."""
+Version = tuple[int, int]
+"""(tx index, incarnation)."""
+Read = tuple[Key, ReadResult, Version | None, int]
+"""What one read saw: (key, result, version or None, value)."""
+Write = tuple[Key, int, bool]
+"""(key, value, is_delta): a delta is added to what is below it, modulo 2**256."""
+
+
+_MESSAGES = {
+    lib.PV_EINVAL: "invalid argument",
+    lib.PV_EFULL: "capacity exhausted",
+    lib.PV_ESTATE: "not allowed in the transaction's scheduler state",
+    lib.PV_ENOTFOUND: "not found",
+    lib.PV_ETOOSMALL: "buffer too small",
+}
+_RESULTS = tuple(sorted(ReadResult))
+_TASK_KINDS = tuple(sorted(TaskKind))
+_KINDS = tuple(sorted(Kind))
+
+
+def _check(status: int, what: str) -> int:
+    """Turns a negative status of the core into an exception."""
+    if status < 0:
+        error = CapacityError if status == lib.PV_EFULL else NativeError
+        raise error(f"{what}: {_MESSAGES.get(status, status)}")
+    return status
+
+
+def _record(ctype: str, *fields: tuple[str, str]) -> struct.Struct:
+    """A struct.Struct for ctype's fields at the offsets the C compiler chose, so that whole
+    arrays of records cross into C as one bytes object instead of field by field."""
+    fmt, end = "=", 0
+    for name, code in fields:
+        offset = ffi.offsetof(ctype, name)
+        fmt += f"{offset - end}x{code}" if offset > end else code
+        end = offset + struct.calcsize("=" + code)
+    return struct.Struct(fmt + (f"{ffi.sizeof(ctype) - end}x" if ffi.sizeof(ctype) > end else ""))
+
+
+_KEY_SIZE = ffi.sizeof("pv_key")  # address, kind, slot: 53 bytes, unpadded
+_READ = _record("pv_read", ("key", f"{_KEY_SIZE}s"), ("result", "B"), ("version", "II"), ("value", "32s"))
+_WRITE = _record("pv_write", ("key", f"{_KEY_SIZE}s"), ("flag", "B"), ("value", "32s"))
+_NO_SLOT = bytes(32)
+_STORAGE = int(Kind.STORAGE)  # a plain int compares faster than the enum member
+
+
+def _key_bytes(key: Key) -> bytes:
+    """key as a pv_key, by the rules of pv_key_make."""
+    address, kind, slot = key
+    if len(address) != 20 or not 0 <= kind < len(_KINDS) or (slot is not None and kind != _STORAGE):
+        raise NativeError(f"invalid key: {key!r}")
+    try:
+        return address + bytes((kind,)) + (_NO_SLOT if slot is None else slot.to_bytes(32, "big"))
+    except OverflowError:
+        raise NativeError(f"slot out of range: {key!r}") from None
+
+
+def _key(raw: bytes) -> Key:
+    kind = raw[20]
+    return raw[:20], _KINDS[kind], int.from_bytes(raw[21:], "big") if kind == _STORAGE else None
+
+
+def _word(value: int) -> bytes:
+    return value.to_bytes(32, "big")
+
+
+def _int(word: Any) -> int:
+    return int.from_bytes(ffi.buffer(word), "big")
+
+
+def _pack(pack: Callable[..., bytes], rows: Iterable[tuple[Any, ...]]) -> bytes:
+    """The rows packed back to back; an out-of-range key, value or field is a NativeError."""
+    try:
+        return b"".join(pack(*row) for row in rows)
+    except (OverflowError, struct.error) as error:
+        raise NativeError(f"cannot pass to the core: {error}") from None
+
+
+def _task(task: Any) -> Task:
+    return Task(_TASK_KINDS[task.kind], task.tx, task.incarnation)
+
+
+def _follow_up(task: Any) -> Task | None:
+    """The task a finish call hands back to its caller, if any."""
+    return None if task.kind == lib.PV_TASK_NONE else _task(task)
+
+
+class Core:
+    """A native core sized for one block; create it before forking the workers.
+
+    Capacities left out are sized from `txs` for typical blocks; running out raises
+    `CapacityError` and never corrupts the state.
+    """
+
+    def __init__(
+        self,
+        txs: int,
+        keys: int | None = None,
+        entries: int | None = None,
+        reads: int | None = None,
+        code_bytes: int | None = None,
+    ) -> None:
+        given = {"keys": keys, "entries": entries, "reads": reads, "code_bytes": code_bytes}
+        self.limits = Limits(
+            **{**self.default_limits(txs), **{name: value for name, value in given.items() if value is not None}}
+        )
+        try:
+            limits = ffi.new("pv_limits *", self.limits._asdict())
+        except OverflowError:
+            raise NativeError(f"invalid limits: {self.limits}") from None
+        self.size: int = lib.pv_core_size(limits)
+        if self.size == 0:
+            raise NativeError(f"invalid limits: {self.limits}")
+        # Anonymous and shared: the pages are the same in every process forked from here on.
+        self._mmap = mmap.mmap(-1, self.size, flags=mmap.MAP_SHARED)
+        self._region = ffi.from_buffer(self._mmap)
+        _check(lib.pv_core_init(self._region, self.size, limits), "init")
+        self._core = lib.pv_core_at(self._region)
+        self._value = ffi.new("uint8_t[32]")
+        self._version = ffi.new("pv_version *")
+        self._task = ffi.new("pv_task *")
+        self._count = ffi.new("uint32_t *")
+        self._flag = ffi.new("int *")
+        self._reads = ffi.new("pv_read[]", 64)
+        self._writes = ffi.new("pv_write[]", 64)
+        self._code = ffi.new("uint8_t[]", 32 * 1024)
+
+    @staticmethod
+    def default_limits(txs: int) -> dict[str, int]:
+        """Capacities for a block of txs typical transactions (a few dozen keys read, a few
+        written), generous because untouched pages of the region cost nothing."""
+        return {
+            "txs": txs,
+            "keys": 64 * txs + 1024,
+            "entries": 32 * txs + 1024,
+            "reads": 128 * txs + 4096,
+            "code_bytes": 1 << 22,
+        }
+
+    def close(self) -> None:
+        """Unmaps the region; later calls raise NativeError (the core pointer becomes NULL)."""
+        if self._core != ffi.NULL:
+            self._core = ffi.NULL
+            ffi.release(self._region)
+            self._mmap.close()
+
+    def __enter__(self) -> Core:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Multi-version memory
+
+    def read(self, tx: int, key: Key) -> tuple[ReadResult, Version | None, int]:
+        """What tx reads for key from the lower transactions: (result, version, value).
+
+        NONE has no version and value 0; ESTIMATE's version names the tx to wait for.
+        """
+        status = lib.pv_mv_read(
+            self._core, tx, ffi.from_buffer("pv_key *", _key_bytes(key)), self._value, self._version
+        )
+        if status == lib.PV_READ_NONE:
+            return ReadResult.NONE, None, 0
+        version = self._version
+        return _RESULTS[_check(status, "read")], (version.tx, version.incarnation), _int(self._value)
+
+    def finish_incarnation(
+        self, tx: int, incarnation: int, reads: Sequence[Read], writes: Sequence[Write]
+    ) -> bool:
+        """Publishes an incarnation's read and write sets; True if it wrote a key that the
+        previous incarnation did not (then the higher transactions must be validated again)."""
+        packed_reads = _pack(
+            _READ.pack,
+            ((_key_bytes(key), result, *(version or (0, 0)), _word(value)) for key, result, version, value in reads),
+        )
+        packed_writes = _pack(
+            _WRITE.pack,
+            (
+                (_key_bytes(key), lib.PV_DELTA if is_delta else lib.PV_ABSOLUTE, _word(value))
+                for key, value, is_delta in writes
+            ),
+        )
+        status = lib.pv_incarnation_finish(
+            self._core,
+            tx,
+            incarnation,
+            ffi.from_buffer("pv_read[]", packed_reads),
+            len(reads),
+            ffi.from_buffer("pv_write[]", packed_writes),
+            len(writes),
+            self._flag,
+        )
+        _check(status, "finish_incarnation")
+        return bool(self._flag[0])
+
+    def mark_estimates(self, tx: int) -> None:
+        """Marks tx's writes ESTIMATE after its incarnation was aborted."""
+        _check(lib.pv_mv_mark_estimates(self._core, tx), "mark_estimates")
+
+    def validate(self, tx: int) -> bool:
+        """Whether every read of tx's last incarnation would read the same now."""
+        return bool(_check(lib.pv_validate(self._core, tx), "validate"))
+
+    def tx_writes(self, tx: int) -> list[Write]:
+        """tx's current write set, in the order it was published (for the ordered commit)."""
+        return [
+            (_key(key), int.from_bytes(value, "big"), flag == lib.PV_DELTA)
+            for key, flag, value in self._fetch("_writes", _WRITE, lib.pv_tx_writes, tx)
+        ]
+
+    def tx_reads(self, tx: int) -> list[Read]:
+        """tx's current read set (for statistics and analysis)."""
+        return [
+            (
+                _key(key),
+                _RESULTS[result],
+                None if result == lib.PV_READ_NONE else (version_tx, incarnation),
+                int.from_bytes(value, "big"),
+            )
+            for key, result, version_tx, incarnation, value in self._fetch("_reads", _READ, lib.pv_tx_reads, tx)
+        ]
+
+    # Code arena
+
+    def code_put(self, code_hash: bytes, code: bytes) -> None:
+        """Stores code under its hash; storing a hash again is a no-op."""
+        _check(lib.pv_code_put(self._core, _hash32(code_hash), code, len(code)), "code_put")
+
+    def code_get(self, code_hash: bytes) -> bytes | None:
+        """The code stored under code_hash, or None."""
+        while True:
+            cap = len(self._code)
+            status = lib.pv_code_get(self._core, _hash32(code_hash), self._code, cap, self._count)
+            if status == lib.PV_ENOTFOUND:
+                return None
+            if status != lib.PV_ETOOSMALL:
+                _check(status, "code_get")
+                return bytes(ffi.buffer(self._code, self._count[0]))
+            self._code = ffi.new("uint8_t[]", self._count[0])
+
+    # Scheduler
+
+    def next_task(self) -> Task:
+        """The next task; kind NONE means "nothing now, ask again", DONE ends the worker."""
+        _check(lib.pv_sched_next_task(self._core, self._task), "next_task")
+        return _task(self._task)
+
+    def add_dependency(self, tx: int, blocking: int) -> bool:
+        """tx read an ESTIMATE of blocking: True if tx now waits (drop the task), False if
+        blocking has executed meanwhile (execute tx again at once)."""
+        return bool(_check(lib.pv_sched_add_dependency(self._core, tx, blocking), "add_dependency"))
+
+    def finish_execution(self, tx: int, incarnation: int, wrote_new_key: bool) -> Task | None:
+        """Ends an execution task; may hand back the validation of tx."""
+        status = lib.pv_sched_finish_execution(self._core, tx, incarnation, wrote_new_key, self._task)
+        _check(status, "finish_execution")
+        return _follow_up(self._task)
+
+    def try_validation_abort(self, tx: int, incarnation: int) -> bool:
+        """True if this caller aborts the incarnation (then mark_estimates, finish_validation)."""
+        return bool(_check(lib.pv_sched_try_validation_abort(self._core, tx, incarnation), "try_validation_abort"))
+
+    def finish_validation(self, tx: int, aborted: bool) -> Task | None:
+        """Ends a validation task; after an abort, may hand back the re-execution of tx."""
+        _check(lib.pv_sched_finish_validation(self._core, tx, aborted, self._task), "finish_validation")
+        return _follow_up(self._task)
+
+    def done(self) -> bool:
+        """True once every transaction has executed and validated."""
+        return bool(_check(lib.pv_sched_done(self._core), "done"))
+
+    def stats(self) -> dict[str, int]:
+        """Scheduler and memory counters, summed over all processes."""
+        stats = ffi.new("pv_stats *")
+        _check(lib.pv_stats_get(self._core, stats), "stats")
+        return {name: getattr(stats, name) for name, _ in ffi.typeof("pv_stats").fields}
+
+    def _fetch(self, name: str, record: struct.Struct, function: Any, tx: int) -> Iterator[tuple[Any, ...]]:
+        """function(core, tx, buf, cap, &count) into the reusable buffer attribute `name`,
+        grown until the set fits; the records unpacked."""
+        while True:
+            buf = getattr(self, name)
+            status = function(self._core, tx, buf, len(buf), self._count)
+            if status != lib.PV_ETOOSMALL:
+                _check(status, function.__name__)
+                return record.iter_unpack(ffi.buffer(buf, self._count[0] * record.size))
+            setattr(self, name, ffi.new(ffi.typeof(buf), self._count[0]))
+
+
+def _hash32(code_hash: bytes) -> bytes:
+    if len(code_hash) != 32:
+        raise NativeError(f"code hash must be 32 bytes, got {len(code_hash)}")
+    return code_hash

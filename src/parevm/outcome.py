@@ -1,0 +1,44 @@
+"""What a worker reports of one transaction incarnation, small enough to pass through a pipe.
+
+It stands in for py-evm's computation where the ordered commit needs one (make_receipt reads
+the gas figures, the error flag and the logs), so the commit builds receipts exactly as py-evm.
+"""
+
+from dataclasses import dataclass
+
+from eth.abc import ComputationAPI
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of an incarnation: a computation's figures, or the error that made it invalid."""
+
+    gas_remaining: int = 0
+    gas_refund: int = 0
+    data_floor_gas: int = 0
+    is_error: bool = False
+    logs: tuple[tuple[bytes, tuple[int, ...], bytes], ...] = ()
+    invalid: Exception | None = None  # the ValidationError sequential py-evm would raise
+
+    @classmethod
+    def of(cls, computation: ComputationAPI) -> "Outcome":
+        return cls(
+            gas_remaining=computation.get_gas_remaining(),
+            gas_refund=computation.get_gas_refund(),
+            data_floor_gas=getattr(computation, "data_floor_gas", 0),
+            is_error=computation.is_error,
+            logs=tuple(
+                (address, tuple(topics), data)
+                for address, topics, data in computation.get_log_entries()
+            ),
+        )
+
+    # The part of ComputationAPI that receipts and gas accounting use.
+    def get_gas_remaining(self) -> int:
+        return self.gas_remaining
+
+    def get_gas_refund(self) -> int:
+        return self.gas_refund
+
+    def get_log_entries(self) -> tuple[tuple[bytes, tuple[int, ...], bytes], ...]:
+        return self.logs

@@ -1,0 +1,145 @@
+"""The parallel executor: Block-STM over worker processes forked per block, sharing the native core.
+
+Per block: map a shared region, fork the workers (they inherit the prepared pre-state), collect
+each incarnation's Outcome from their pipes until the scheduler is done, then commit in order.
+A worker that dies or stalls costs a re-run of the block, never a wrong or hung result;
+capacity running out grows the region and re-runs.
+"""
+
+import multiprocessing
+import os
+import time
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+
+from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
+
+from .commit import commit_block
+from .core import CapacityError, Core
+from .errors import ParevmError
+from .forks import VMClass
+from .outcome import Outcome
+from .sequential import Executed, SequentialExecutor
+from .stats import ExecutionStats
+from .vm import parevm_vm_class
+from .worker import Worker
+
+_CONTEXT = multiprocessing.get_context("fork")
+
+
+class WorkerLost(ParevmError):
+    """A worker died or made no progress; the block is re-run."""
+
+
+class EngineError(ParevmError):
+    """A worker failed with an error that re-running cannot fix (a bug, reported as such)."""
+
+
+class ParallelExecutor:
+    """Optimistic parallel execution of a block's transactions, bit-identical to sequential.
+
+    workers: processes per block (default: the number of cores). force: run every block in
+    parallel, even one too small to gain. min_txs: below it, a block runs sequentially.
+    stall_seconds: how long the block may make no progress before its workers are killed.
+    """
+
+    mode = "parallel"
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        force: bool = False,
+        min_txs: int = 8,
+        stall_seconds: float = 300.0,
+        retries: int = 2,
+    ) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.force = force
+        self.min_txs = min_txs
+        self.stall_seconds = stall_seconds
+        self.retries = retries
+        self.log: list[ExecutionStats] = []  # one entry per executed block, for reports
+
+    def vm_class(self, base: VMClass) -> VMClass:
+        return parevm_vm_class(base, self)
+
+    def execute(
+        self,
+        vm: VirtualMachineAPI,
+        transactions: Sequence[SignedTransactionAPI],
+        base_header: BlockHeaderAPI,
+    ) -> Executed:
+        stats = ExecutionStats(workers=self.workers, transactions=len(transactions))
+        self.log.append(stats)
+        if not self.force and len(transactions) < self.min_txs:
+            stats.fallback = f"{len(transactions)} transactions (fewer than {self.min_txs}): too few to gain"
+            return SequentialExecutor().execute(vm, transactions, base_header)
+        limits = Core.default_limits(len(transactions))
+        for attempt in range(self.retries + 1):
+            try:
+                with Core(**limits) as core:
+                    started = time.perf_counter()
+                    outcomes = self._run(core, vm, transactions)
+                    stats.phases["parallel"] = time.perf_counter() - started
+                    stats.record_core(core)
+                    started = time.perf_counter()
+                    header, receipts = commit_block(
+                        vm, transactions, base_header, outcomes, core.tx_writes, core.code_get
+                    )
+                    stats.phases["commit"] = time.perf_counter() - started
+                return header, receipts, tuple(outcomes)
+            except CapacityError as full:
+                stats.retries.append(f"capacity: {full}")
+                limits = {name: value if name == "txs" else value * 4 for name, value in limits.items()}
+            except WorkerLost as lost:
+                stats.retries.append(f"worker lost: {lost}")
+        stats.fallback = f"parallel run failed {self.retries + 1} times: {stats.retries[-1]}"
+        return SequentialExecutor().execute(vm, transactions, base_header)
+
+    def _run(
+        self, core: Core, vm: VirtualMachineAPI, transactions: Sequence[SignedTransactionAPI]
+    ) -> list[Outcome]:
+        """Fork the workers, gather outcomes (latest incarnation wins) until all have exited."""
+        state_class = type(vm).fork_state_class  # type: ignore[attr-defined]
+        readers: list[Connection] = []
+        processes = []
+        for _ in range(self.workers):
+            reader, writer = _CONTEXT.Pipe(duplex=False)
+            worker = Worker(core, vm.state, state_class, transactions, writer)
+            process = _CONTEXT.Process(target=worker.run, daemon=True)
+            process.start()
+            writer.close()
+            readers.append(reader)
+            processes.append(process)
+        latest: dict[int, tuple[int, Outcome]] = {}
+        try:
+            open_readers = list(readers)
+            while open_readers:
+                ready = wait(open_readers, timeout=self.stall_seconds)
+                if not ready:
+                    raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s")
+                for reader in ready:
+                    try:
+                        message = reader.recv()
+                    except EOFError:
+                        open_readers.remove(reader)
+                        continue
+                    if message[0] == "crash":
+                        raise EngineError(f"a worker failed:\n{message[1]}")
+                    tx, incarnation, outcome = message
+                    if tx not in latest or latest[tx][0] <= incarnation:
+                        latest[tx] = (incarnation, outcome)
+            for process in processes:
+                process.join()
+                if process.exitcode != 0:
+                    raise WorkerLost(f"worker {process.pid} exited with status {process.exitcode}")
+        finally:
+            for process in processes:
+                if process.is_alive():
+                    process.kill()
+                process.join()
+            for reader in readers:
+                reader.close()
+        if not core.done() or len(latest) != len(transactions):
+            raise WorkerLost("the workers stopped before the block was done")
+        return [latest[tx][1] for tx in range(len(transactions))]

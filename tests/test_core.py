@@ -1,0 +1,284 @@
+"""The native core through parevm.core: multi-version reads, publications, validation, the code
+arena, capacity errors, and a block run by three forked worker processes sharing one region."""
+
+import os
+import signal
+import traceback
+from collections.abc import Callable
+
+import pytest
+
+from parevm.core import CapacityError, Core, Key, ReadResult, Task, TaskKind, Write
+from parevm.native import Kind, NativeError
+
+ADDRESS = bytes(range(20))
+COINBASE = b"\xc0" * 20
+WORD = 2**256
+
+
+def slot(n: int) -> Key:
+    return (ADDRESS, Kind.STORAGE, n)
+
+
+FEE: Key = (COINBASE, Kind.BALANCE, None)
+
+
+@pytest.fixture
+def core():
+    with Core(8, keys=16, entries=32, reads=32, code_bytes=256) as c:
+        yield c
+
+
+def publish(core: Core, tx: int, incarnation: int, writes: list[Write], reads=()) -> bool:
+    return core.finish_incarnation(tx, incarnation, list(reads), writes)
+
+
+def test_reads_see_the_highest_lower_write(core):
+    assert core.read(5, slot(1)) == (ReadResult.NONE, None, 0)
+    assert publish(core, 2, 0, [(slot(1), 50, False)])
+    assert publish(core, 4, 1, [(slot(1), 70, False)])
+    assert core.read(2, slot(1)) == (ReadResult.NONE, None, 0)  # its own write is not visible
+    assert core.read(3, slot(1)) == (ReadResult.VALUE, (2, 0), 50)
+    assert core.read(4, slot(1)) == (ReadResult.VALUE, (2, 0), 50)
+    assert core.read(7, slot(1)) == (ReadResult.VALUE, (4, 1), 70)
+    assert core.read(7, (ADDRESS, Kind.BALANCE, None))[0] == ReadResult.NONE
+
+
+def test_deltas_fold_onto_the_value_below(core):
+    publish(core, 1, 0, [(FEE, 3, True)])
+    publish(core, 3, 0, [(FEE, 4, True)])
+    assert core.read(2, FEE) == (ReadResult.DELTA, (1, 0), 3)
+    assert core.read(6, FEE) == (ReadResult.DELTA, (3, 0), 7)
+    publish(core, 0, 0, [(FEE, WORD - 1, False)])
+    assert core.read(6, FEE) == (ReadResult.VALUE, (3, 0), 6)  # modulo 2**256
+
+
+def test_estimates_name_the_transaction_to_wait_for(core):
+    publish(core, 2, 0, [(slot(1), 5, False)])
+    core.mark_estimates(2)
+    assert core.read(3, slot(1)) == (ReadResult.ESTIMATE, (2, 0), 0)
+    assert core.stats()["estimate_reads"] == 1
+    publish(core, 2, 1, [(slot(1), 6, False)])
+    assert core.read(3, slot(1)) == (ReadResult.VALUE, (2, 1), 6)
+
+
+def test_a_publication_replaces_the_previous_write_set(core):
+    assert publish(core, 1, 0, [(slot(1), 1, False), (slot(2), 2, False)])
+    assert publish(core, 1, 1, [(slot(2), 20, False), (FEE, 30, True)])  # FEE is new
+    assert core.read(2, slot(1))[0] == ReadResult.NONE
+    assert core.tx_writes(1) == [(slot(2), 20, False), (FEE, 30, True)]
+    assert not publish(core, 1, 2, [(FEE, 31, True), (slot(2), 21, False)])
+    assert core.tx_writes(1) == [(FEE, 31, True), (slot(2), 21, False)]
+    assert not publish(core, 1, 3, [])
+    assert core.tx_writes(1) == []
+
+
+def test_validation_catches_a_changed_read(core):
+    def record_read(tx: int, incarnation: int, key: Key) -> None:
+        publish(core, tx, incarnation, [], [(key, *core.read(tx, key))])
+
+    record_read(3, 0, slot(1))
+    assert core.validate(3)
+    publish(core, 1, 0, [(slot(1), 5, False)])
+    assert not core.validate(3)
+    record_read(3, 1, slot(1))
+    assert core.validate(3)
+    publish(core, 1, 1, [(slot(1), 5, False)])  # the same value, a new incarnation
+    assert not core.validate(3)
+
+    publish(core, 1, 2, [(FEE, 5, True)])
+    record_read(3, 2, FEE)
+    publish(core, 1, 3, [(FEE, 5, True)])  # a delta is compared by value
+    assert core.validate(3)
+    publish(core, 1, 4, [(FEE, 6, True)])
+    assert not core.validate(3)
+
+
+def test_read_sets_round_trip(core):
+    reads = [
+        (slot(2**256 - 1), ReadResult.VALUE, (1, 2), 7),
+        (FEE, ReadResult.DELTA, (0, 0), 3),
+        ((ADDRESS, Kind.NONCE, None), ReadResult.NONE, None, 0),
+    ]
+    publish(core, 4, 0, [], reads)
+    assert core.tx_reads(4) == reads
+    many = [(slot(i), ReadResult.NONE, None, 0) for i in range(30)]
+    with Core(2, reads=100) as big:  # more than the wrapper's first buffer
+        big.finish_incarnation(1, 0, many * 3, [])
+        assert big.tx_reads(1) == many * 3
+
+
+def test_code_arena(core):
+    code = bytes(range(100))
+    assert core.code_get(b"\x01" * 32) is None
+    core.code_put(b"\x01" * 32, code)
+    core.code_put(b"\x01" * 32, code)  # idempotent
+    assert core.code_get(b"\x01" * 32) == code
+    core.code_put(b"\x02" * 32, b"")
+    assert core.code_get(b"\x02" * 32) == b""
+    with pytest.raises(CapacityError):
+        core.code_put(b"\x03" * 32, bytes(100))
+    with pytest.raises(NativeError):
+        core.code_get(b"\x01" * 31)
+    with Core(1, code_bytes=1 << 17) as big:  # larger than the wrapper's first buffer
+        big.code_put(b"\x04" * 32, bytes(40_000))
+        assert big.code_get(b"\x04" * 32) == bytes(40_000)
+
+
+def test_capacity_error_leaves_the_state_unchanged():
+    with Core(4, keys=2, entries=8, reads=8) as core:
+        publish(core, 0, 0, [(slot(1), 1, False)])
+        with pytest.raises(CapacityError):
+            publish(core, 0, 1, [(slot(2), 2, False), (slot(3), 3, False)])
+        assert core.tx_writes(0) == [(slot(1), 1, False)]
+        assert core.read(1, slot(1)) == (ReadResult.VALUE, (0, 0), 1)
+        with pytest.raises(CapacityError):
+            publish(core, 1, 0, [], [(slot(1), ReadResult.NONE, None, 0)] * 9)
+        assert core.tx_reads(1) == []
+    assert issubclass(CapacityError, NativeError)
+
+
+def test_bad_arguments_are_errors(core):
+    with pytest.raises(NativeError):
+        core.read(8, slot(1))  # no tx 8
+    with pytest.raises(NativeError):
+        core.read(0, (b"\x00" * 19, Kind.BALANCE, None))
+    with pytest.raises(NativeError):
+        core.read(0, (ADDRESS, Kind.NONCE, 1))  # only storage has a slot
+    with pytest.raises(NativeError):
+        publish(core, 0, 0, [(slot(1), WORD, False)])
+    with pytest.raises(NativeError):
+        core.finish_execution(0, 0, False)  # not executing
+    with pytest.raises(NativeError):
+        Core(2**28 + 1)
+    core.close()
+    with pytest.raises(NativeError):
+        core.next_task()
+
+
+def test_scheduler_hands_out_tasks_lowest_first(core):
+    for tx in range(8):
+        assert core.next_task() == (TaskKind.EXECUTE, tx, 0)
+        assert core.finish_execution(tx, 0, True) is None
+        assert core.next_task() == Task(TaskKind.VALIDATE, tx, 0)
+        if tx == 5:
+            assert core.try_validation_abort(tx, 0)
+            core.mark_estimates(tx)
+            assert core.finish_validation(tx, True) == (TaskKind.EXECUTE, tx, 1)
+            assert core.finish_execution(tx, 1, False) == (TaskKind.VALIDATE, tx, 1)
+        assert not core.done()
+        assert core.finish_validation(tx, False) is None
+    assert core.next_task().kind == TaskKind.DONE
+    assert core.done()
+    stats = core.stats()
+    assert (stats["executions"], stats["validations"], stats["failed_validations"]) == (9, 9, 1)
+
+
+# A block of fake transactions: tx i reads slot i % K and writes slot (i + 1) % K with a value
+# derived from it, credits the fee recipient, sometimes writes an extra slot (so write sets
+# change between incarnations) and sometimes reads the fee recipient's balance.
+TXS, K = 60, 4
+
+
+def pre_state(key: Key) -> int:
+    return 1000 + (key[2] or 0) + 10 * key[1]
+
+
+def fake_tx(tx: int, read: Callable[[Key], int]) -> list[Write]:
+    value = (read(slot(tx % K)) * 31 + tx) % WORD
+    writes = [(slot((tx + 1) % K), value, False), (FEE, tx + 1, True)]
+    if value % 2:
+        writes.append((slot(K + tx % 3), value, False))
+    if tx % 5 == 2:
+        writes.append((slot(K + 4), read(FEE) + tx, False))
+    return writes
+
+
+def apply(state: dict, writes: list[Write]) -> None:
+    for key, value, is_delta in writes:
+        state[key] = (state.get(key, pre_state(key)) + value) % WORD if is_delta else value
+
+
+def sequential_result() -> dict:
+    state: dict = {}
+    for tx in range(TXS):
+        apply(state, fake_tx(tx, lambda key: state.get(key, pre_state(key))))
+    return state
+
+
+class Blocked(Exception):
+    def __init__(self, blocking: int) -> None:
+        self.blocking = blocking
+
+
+def execute(core: Core, task: Task) -> Task | None:
+    while True:
+        reads = []
+
+        def read(key: Key) -> int:
+            result, version, value = core.read(task.tx, key)
+            if result == ReadResult.ESTIMATE:
+                raise Blocked(version[0])
+            reads.append((key, result, version, value))
+            return value if result == ReadResult.VALUE else (pre_state(key) + value) % WORD
+
+        try:
+            writes = fake_tx(task.tx, read)
+        except Blocked as blocked:
+            if core.add_dependency(task.tx, blocked.blocking):
+                return None
+            continue
+        wrote_new_key = core.finish_incarnation(task.tx, task.incarnation, reads, writes)
+        return core.finish_execution(task.tx, task.incarnation, wrote_new_key)
+
+
+def validate(core: Core, task: Task) -> Task | None:
+    aborted = not core.validate(task.tx) and core.try_validation_abort(task.tx, task.incarnation)
+    if aborted:
+        core.mark_estimates(task.tx)
+    return core.finish_validation(task.tx, aborted)
+
+
+def worker(core: Core) -> None:
+    task: Task | None = None
+    while True:
+        task = task or core.next_task()
+        if task.kind == TaskKind.DONE:
+            return
+        if task.kind == TaskKind.EXECUTE:
+            task = execute(core, task)
+        elif task.kind == TaskKind.VALIDATE:
+            task = validate(core, task)
+        else:
+            task = None
+            os.sched_yield()
+
+
+def test_forked_workers_match_sequential_execution():
+    start_r, start_w = os.pipe()  # the workers start together, when the parent writes to it
+    with Core(TXS) as core:
+        pids = []
+        for _ in range(3):
+            pid = os.fork()
+            if pid == 0:
+                status = 1
+                try:
+                    signal.alarm(60)  # a deadlock fails the test instead of hanging it
+                    os.read(start_r, 1)
+                    worker(core)
+                    status = 0
+                except BaseException:
+                    traceback.print_exc()
+                finally:
+                    os._exit(status)
+            pids.append(pid)
+        os.write(start_w, b"go!")
+        os.close(start_r)
+        os.close(start_w)
+        assert [os.waitpid(pid, 0)[1] for pid in pids] == [0, 0, 0]
+        assert core.done()
+        committed: dict = {}
+        for tx in range(TXS):
+            apply(committed, core.tx_writes(tx))
+        assert committed == sequential_result()
+        assert core.stats()["executions"] >= TXS
