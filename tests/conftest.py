@@ -4,6 +4,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Examples per property test: a quick default; HYPOTHESIS_PROFILE=deep for long searches.
+settings.register_profile("default", max_examples=25)
+settings.register_profile("deep", max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("PAREVM_DATA", ROOT.parent / "shared" / "data"))

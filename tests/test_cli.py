@@ -24,21 +24,37 @@ def test_help(command):
     assert "usage: parevm" in done.stdout
 
 
-def test_replay_table_and_exit_status(generated_block_file):
-    done = parevm("replay", "--sequential", str(generated_block_file))
+@pytest.mark.parametrize(
+    "options,mode",
+    [(["--sequential"], "sequential"), ([], "parallel x2"), (["--workers", "1"], "parallel x1")],
+)
+def test_replay_table_and_exit_status(generated_block_file, options, mode):
+    done = parevm("replay", *options, str(generated_block_file))
     assert done.returncode == 0, done.stderr
     header, _, row = done.stdout.splitlines()[:3]
     assert header.split() == [
-        "block", "fork", "txs", "gas", "seconds", "gas_used", "logs_bloom", "receipts_root", "state_root",
+        "block", "fork", "txs", "gas", "seconds", "mode", "reexec",
+        "gas_used", "logs_bloom", "receipts_root", "state_root",
     ]
     assert row.split()[:4] == ["1", "Cancun", "40", str(40 * 21_000)]
+    assert f" {mode} " in row
     assert row.split()[-4:] == ["ok", "ok", "ok", "ok"]
+
+
+def test_small_block_fallback_is_reported(tmp_path):
+    path = tmp_path / "three.json"
+    assert parevm("generate", "--txs", "3", "-o", str(path)).returncode == 0
+    done = parevm("replay", str(path))
+    assert "fallback" in done.stdout and "1 x 3 transactions (fewer than 8): too few to gain" in done.stdout
+    forced = parevm("replay", "--force-parallel", "--json", str(path))
+    assert json.loads(forced.stdout)["stats"]["parallel"] is True
 
 
 def test_replay_json(generated_block_file):
     done = parevm("replay", "--json", str(generated_block_file))
     assert done.returncode == 0
     record = json.loads(done.stdout)
+    assert record["mode"] == "parallel" and record["stats"]["executions"] >= 40
     assert record["block"] == 1 and record["txs"] == 40 and record["gas_used"] == 840_000
     assert record["checks"] == {"gas_used": True, "logs_bloom": True, "receipts_root": True, "state_root": True}
     assert record["seconds"] > 0
@@ -76,9 +92,12 @@ def test_bad_input_exits_2_with_one_line(tmp_path, content, message):
 
 def test_conformance_summary_and_json():
     folder = require(FIXTURES / "eest/frontier/examples")
-    done = parevm("conformance", "--jobs", "1", str(folder))
+    done = parevm("conformance", "--jobs", "1", "--sequential", str(folder))
     assert done.returncode == 0, done.stdout
     assert done.stdout.strip().endswith("passed, 0 failed (sequential)")
+    done = parevm("conformance", "--jobs", "1", "--force-parallel", str(folder))
+    assert done.returncode == 0, done.stdout
+    assert "blocks: 6 in parallel, 0 sequential" in done.stdout
     done = parevm("conformance", "--json", "--jobs", "2", str(folder))
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert records and all(r["passed"] for r in records)

@@ -1,9 +1,11 @@
-"""The consensus suite through parevm's executor: every fixture file, every test in it."""
+"""The consensus suite: every fixture file, every test in it, through the parallel engine with
+every block forced into it; a sample of the files through the sequential reference too."""
 
 import pytest
 
 from parevm.conformance import run_case
 from parevm.fixtures import find_fixture_files, load_fixture_file
+from parevm.parallel import ParallelExecutor
 from parevm.sequential import PyEvmExecutor, SequentialExecutor
 
 from .conftest import FIXTURES, require
@@ -15,17 +17,28 @@ def _files():
     return find_fixture_files([FIXTURES])
 
 
+def _ids(path):
+    return str(path.relative_to(FIXTURES)).removesuffix(".json.gz")
+
+
+def _failures(path, executor):
+    outcomes = [run_case(case, executor) for case in load_fixture_file(path)]
+    return outcomes, [f"{o.name}: {o.message}" for o in outcomes if not o.passed]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "path", _files(), ids=lambda p: str(p.relative_to(FIXTURES)).removesuffix(".json.gz")
-)
-def test_fixture_file(path):
-    executor = SequentialExecutor()
-    failures = [
-        f"{o.name}: {o.message}"
-        for o in (run_case(case, executor) for case in load_fixture_file(path))
-        if not o.passed
-    ]
+@pytest.mark.parametrize("path", _files(), ids=_ids)
+def test_fixture_file_parallel(path):
+    outcomes, failures = _failures(path, ParallelExecutor(workers=2, force=True))
+    assert not failures, "\n".join(failures[:5])
+    assert all(not o.fallbacks for o in outcomes)  # every block really ran in parallel
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", _files()[::10], ids=_ids)
+def test_fixture_file_sequential_sample(path):
+    """Every tenth file through the sequential reference (the CLI runs all of them)."""
+    _, failures = _failures(path, SequentialExecutor())
     assert not failures, "\n".join(failures[:5])
 
 

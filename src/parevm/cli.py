@@ -11,14 +11,13 @@ from collections.abc import Sequence
 
 from . import crypto
 from .blockfile import load_block_file
-from .conformance import FixtureOutcome, collect_entries, run_entries
+from .conformance import FixtureOutcome, Mode, collect_entries, executor_for, run_entries
 from .errors import InputError, ParevmError
 from .fixtures import find_fixture_files
 from .jsonfile import write_json
 from .progress import Progress
 from .replay import replay
 from .result import BlockResult
-from .sequential import SequentialExecutor
 from .table import render
 from .workloads import transfers
 
@@ -50,19 +49,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    engine = argparse.ArgumentParser(add_help=False)
+    options = engine.add_argument_group("engine (default: the parallel engine)")
+    options.add_argument(
+        "--workers", type=_positive, default=os.cpu_count() or 1,
+        help="worker processes per block (default: the number of cores, here %(default)s)",
+    )
+    options.add_argument("--sequential", action="store_true", help="the sequential reference executor")
+    options.add_argument(
+        "--pyevm", action="store_true",
+        help="plain py-evm's own apply_all_transactions, for comparison (no state diff)",
+    )
+    options.add_argument(
+        "--force-parallel", action="store_true",
+        help="run every block in parallel, even one too small to gain (tests the engine on it)",
+    )
 
     replay_cmd = commands.add_parser(
         "replay",
+        parents=[engine],
         help="replay block files and check them against their headers",
         description="Replay block files (.json or .json.gz, see docs/block-file.md) and check "
         "gasUsed, logsBloom, receiptsRoot and stateRoot against the block's header. "
         "Exit status: 0 every applicable check holds, 1 a mismatch, 2 bad input.",
     )
     replay_cmd.add_argument("files", nargs="+", metavar="FILE", help="block files")
-    replay_cmd.add_argument(
-        "--sequential", action="store_true",
-        help="run the sequential reference executor (the only mode so far)",
-    )
     replay_cmd.add_argument("--fork", help="run every block under this fork (overrides the file)")
     replay_cmd.add_argument("--json", action="store_true", help="print one JSON object per block")
     replay_cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -70,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
     conformance = commands.add_parser(
         "conformance",
+        parents=[engine],
         help="run consensus-test fixtures (blockchain tests)",
         description="Import every blockchain-test fixture in the files and folders given: valid "
         "blocks must match the fixture's headers and post-state, invalid blocks must be rejected. "
@@ -77,12 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     conformance.add_argument("paths", nargs="+", metavar="PATH", help="fixture files or folders")
     conformance.add_argument(
-        "--mode", choices=("sequential", "py-evm"), default="sequential",
-        help="sequential: parevm's reference executor (default); py-evm: plain py-evm, to compare",
-    )
-    conformance.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1,
-        help="processes to spread the fixtures over (default: the number of cores)",
+        help="processes to spread the fixtures over, each running the engine (default: the number of cores)",
     )
     conformance.add_argument("--json", action="store_true", help="print one JSON object per test")
     conformance.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -110,13 +118,43 @@ def _generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _mode_cell(result: BlockResult) -> str:
+    if result.stats is None:
+        return result.mode
+    return f"parallel x{result.stats.workers}" if result.stats.parallel else "fallback"
+
+
+def _print_fallbacks(stats: list) -> None:
+    """How many blocks ran in parallel, and why the others did not."""
+    if not stats:
+        return
+    reasons = Counter(s.fallback for s in stats if not s.parallel)
+    print(f"{sum(1 for s in stats if s.parallel)} blocks in parallel, {sum(reasons.values())} sequential")
+    for reason, count in reasons.most_common():
+        print(f"  {count} x {reason}")
+
+
 def _check_cell(result: BlockResult, name: str) -> str:
     ok = result.checks[name].ok
     return "n/a" if ok is None else "ok" if ok else "MISMATCH"
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _mode(args: argparse.Namespace) -> Mode:
+    if args.sequential and args.pyevm:
+        raise InputError("options", "--sequential and --pyevm exclude each other")
+    name = "sequential" if args.sequential else "py-evm" if args.pyevm else "parallel"
+    return Mode(name, args.workers, args.force_parallel)
+
+
 def _replay(args: argparse.Namespace) -> int:
-    executor = SequentialExecutor()
+    executor = executor_for(_mode(args))
     blocks = [load_block_file(path, args.fork) for path in args.files]
     results = []
     progress = None if args.json or len(blocks) < 2 else Progress(len(blocks), "replay")
@@ -132,11 +170,12 @@ def _replay(args: argparse.Namespace) -> int:
     if not args.json:
         names = ("gas_used", "logs_bloom", "receipts_root", "state_root")
         rows = [
-            [r.number, r.fork, r.transactions, r.gas_used, round(r.seconds, 3)]
+            [r.number, r.fork, r.transactions, r.gas_used, round(r.seconds, 3), _mode_cell(r),
+             r.stats.reexecutions if r.stats else "-"]
             + [_check_cell(r, name) for name in names]
             for r in results
         ]
-        print(render(["block", "fork", "txs", "gas", "seconds", *names], rows))
+        print(render(["block", "fork", "txs", "gas", "seconds", "mode", "reexec", *names], rows))
         txs = sum(r.transactions for r in results)
         seconds = sum(r.seconds for r in results)
         print(
@@ -144,6 +183,7 @@ def _replay(args: argparse.Namespace) -> int:
             f"({txs / seconds if seconds else 0:.0f} tx/s, {executor.mode}, "
             f"keccak {crypto.backends_in_use()['keccak'].split('.')[-1]})"
         )
+        _print_fallbacks([r.stats for r in results if r.stats is not None])
         for r in results:
             for name, check in r.checks.items():
                 if check.ok is False:
@@ -152,7 +192,8 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _conformance(args: argparse.Namespace) -> int:
-    entries = collect_entries(find_fixture_files(args.paths), args.mode)
+    mode = _mode(args)
+    entries = collect_entries(find_fixture_files(args.paths), mode)
     progress = None if args.json else Progress(len(entries), "tests")
 
     def on_outcome(outcome: FixtureOutcome) -> None:
@@ -175,5 +216,11 @@ def _conformance(args: argparse.Namespace) -> int:
         print(render(["network", "passed", "failed"], rows))
         for outcome in failed:
             print(f"FAILED {outcome.source} :: {outcome.name}\n    {outcome.message[:500]}")
-        print(f"\n{len(outcomes) - len(failed)} passed, {len(failed)} failed ({args.mode})")
+        if mode.name == "parallel":
+            parallel = sum(o.parallel_blocks for o in outcomes)
+            reasons = Counter(reason for o in outcomes for reason in o.fallbacks)
+            print(f"blocks: {parallel} in parallel, {sum(reasons.values())} sequential")
+            for reason, count in reasons.most_common(5):
+                print(f"  {count} x {reason}")
+        print(f"\n{len(outcomes) - len(failed)} passed, {len(failed)} failed ({mode.name})")
     return EXIT_OK if not failed else EXIT_FAILED

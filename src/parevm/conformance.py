@@ -5,6 +5,7 @@ blocks are rejected for the same reasons as with py-evm; the transactions of eve
 through the executor under test.
 """
 
+import functools
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +28,7 @@ from eth.tools.fixtures.helpers import (
 from eth_utils import ValidationError
 
 from .fixtures import FixtureCase, load_fixture_file
+from .parallel import ParallelExecutor
 from .sequential import PyEvmExecutor, SequentialExecutor
 
 # What py-evm raises for a block that breaks the rules (or cannot even be decoded): a rule
@@ -44,6 +46,8 @@ class FixtureOutcome:
     blocks: int
     seconds: float
     message: str = ""
+    parallel_blocks: int = 0
+    fallbacks: tuple[str, ...] = ()  # why blocks ran sequentially under the parallel engine
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +58,8 @@ class FixtureOutcome:
             "blocks": self.blocks,
             "seconds": round(self.seconds, 6),
             "message": self.message,
+            "parallel_blocks": self.parallel_blocks,
+            "fallbacks": list(self.fallbacks),
         }
 
 
@@ -76,10 +82,13 @@ def chain_for(case: FixtureCase, executor) -> ChainAPI:
 def run_case(case: FixtureCase, executor) -> FixtureOutcome:
     """Import every block; valid ones must match the fixture, invalid ones must be rejected."""
     started = time.perf_counter()
+    log = getattr(executor, "log", [])
+    seen = len(log)
     try:
         message = _run_blocks(case, executor)
     except Exception as exc:  # an unexpected error fails this case, not the run
         message = f"error: {type(exc).__name__}: {exc}"
+    stats = log[seen:]
     return FixtureOutcome(
         source=case.source,
         name=case.name,
@@ -88,6 +97,8 @@ def run_case(case: FixtureCase, executor) -> FixtureOutcome:
         blocks=case.block_count,
         seconds=time.perf_counter() - started,
         message=message,
+        parallel_blocks=sum(1 for s in stats if s.parallel),
+        fallbacks=tuple(s.fallback for s in stats if not s.parallel),
     )
 
 
@@ -119,19 +130,30 @@ def _run_blocks(case: FixtureCase, executor) -> str:
     return ""
 
 
-def executor_for(mode: str):
-    """The executor a mode name stands for."""
-    if mode == "py-evm":
+@dataclass(frozen=True)
+class Mode:
+    """Which executor runs the fixtures' blocks: 'parallel', 'sequential' or 'py-evm'."""
+
+    name: str = "parallel"
+    workers: int | None = None
+    force_parallel: bool = False
+
+
+@functools.cache
+def executor_for(mode: Mode) -> Any:
+    """One executor per process and mode, so its log covers every case run there."""
+    if mode.name == "py-evm":
         return PyEvmExecutor()
-    if mode == "sequential":
+    if mode.name == "sequential":
         return SequentialExecutor()
-    raise ValueError(f"unknown mode {mode!r}")
+    return ParallelExecutor(workers=mode.workers, force=mode.force_parallel)
 
 
+Entry = tuple[str, str, Mode]
 _loaded: dict[str, dict[str, FixtureCase]] = {}
 
 
-def _run_entry(entry: tuple[str, str, str]) -> FixtureOutcome:
+def _run_entry(entry: Entry) -> FixtureOutcome:
     """Pool task: one case, named by file and test name (each worker caches the last file)."""
     source, name, mode = entry
     if source not in _loaded:
@@ -140,14 +162,14 @@ def _run_entry(entry: tuple[str, str, str]) -> FixtureOutcome:
     return run_case(_loaded[source][name], executor_for(mode))
 
 
-def collect_entries(files: Sequence[Path], mode: str) -> list[tuple[str, str, str]]:
+def collect_entries(files: Sequence[Path], mode: Mode) -> list[Entry]:
     """(file, test name, mode) for every case; loading them all first makes bad input fail
     the run before any work starts."""
     return [(str(path), case.name, mode) for path in files for case in load_fixture_file(path)]
 
 
 def run_entries(
-    entries: Sequence[tuple[str, str, str]],
+    entries: Sequence[Entry],
     jobs: int,
     on_outcome: Callable[[FixtureOutcome], None],
 ) -> list[FixtureOutcome]:

@@ -8,6 +8,7 @@ capacity running out grows the region and re-runs.
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
@@ -59,6 +60,7 @@ class ParallelExecutor:
         self.stall_seconds = stall_seconds
         self.retries = retries
         self.log: list[ExecutionStats] = []  # one entry per executed block, for reports
+        self.worker_pids: list[int] = []  # the running block's workers (for fault tests)
 
     def vm_class(self, base: VMClass) -> VMClass:
         return parevm_vm_class(base, self)
@@ -99,47 +101,68 @@ class ParallelExecutor:
     def _run(
         self, core: Core, vm: VirtualMachineAPI, transactions: Sequence[SignedTransactionAPI]
     ) -> list[Outcome]:
-        """Fork the workers, gather outcomes (latest incarnation wins) until all have exited."""
+        """Fork the workers, gather outcomes (latest incarnation wins) until all have exited.
+
+        Plain os.fork rather than multiprocessing.Process: the engine must also run inside
+        daemonic processes (process pools, cluster workers), which multiprocessing forbids
+        to have children.
+        """
         state_class = type(vm).fork_state_class  # type: ignore[attr-defined]
-        readers: list[Connection] = []
-        processes = []
-        for _ in range(self.workers):
-            reader, writer = _CONTEXT.Pipe(duplex=False)
-            worker = Worker(core, vm.state, state_class, transactions, writer)
-            process = _CONTEXT.Process(target=worker.run, daemon=True)
-            process.start()
-            writer.close()
-            readers.append(reader)
-            processes.append(process)
-        latest: dict[int, tuple[int, Outcome]] = {}
+        readers: dict[Connection, int] = {}
         try:
-            open_readers = list(readers)
-            while open_readers:
-                ready = wait(open_readers, timeout=self.stall_seconds)
-                if not ready:
-                    raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s")
-                for reader in ready:
+            for _ in range(self.workers):
+                reader, writer = _CONTEXT.Pipe(duplex=False)
+                pid = os.fork()
+                if pid == 0:  # the worker
+                    status = 1
                     try:
-                        message = reader.recv()
-                    except EOFError:
-                        open_readers.remove(reader)
-                        continue
-                    if message[0] == "crash":
-                        raise EngineError(f"a worker failed:\n{message[1]}")
-                    tx, incarnation, outcome = message
-                    if tx not in latest or latest[tx][0] <= incarnation:
-                        latest[tx] = (incarnation, outcome)
-            for process in processes:
-                process.join()
-                if process.exitcode != 0:
-                    raise WorkerLost(f"worker {process.pid} exited with status {process.exitcode}")
+                        reader.close()
+                        Worker(core, vm.state, state_class, transactions, writer).run()
+                        status = 0
+                    finally:
+                        os._exit(status)
+                writer.close()
+                readers[reader] = pid
+            self.worker_pids = list(readers.values())
+            latest = self._gather(readers)
         finally:
-            for process in processes:
-                if process.is_alive():
-                    process.kill()
-                process.join()
-            for reader in readers:
-                reader.close()
+            self._reap(readers)
         if not core.done() or len(latest) != len(transactions):
             raise WorkerLost("the workers stopped before the block was done")
         return [latest[tx][1] for tx in range(len(transactions))]
+
+    def _gather(self, readers: dict[Connection, int]) -> dict[int, tuple[int, Outcome]]:
+        latest: dict[int, tuple[int, Outcome]] = {}
+        open_readers = list(readers)
+        while open_readers:
+            ready = wait(open_readers, timeout=self.stall_seconds)
+            if not ready:
+                raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s")
+            for reader in ready:
+                try:
+                    message = reader.recv()
+                except EOFError:
+                    open_readers.remove(reader)
+                    _, status = os.waitpid(readers[reader], 0)
+                    readers[reader] = 0
+                    if status != 0:
+                        raise WorkerLost(f"a worker ended with wait status {status}") from None
+                    continue
+                if message[0] == "crash":
+                    raise EngineError(f"a worker failed:\n{message[1]}")
+                tx, incarnation, outcome = message
+                if tx not in latest or latest[tx][0] <= incarnation:
+                    latest[tx] = (incarnation, outcome)
+        return latest
+
+    def _reap(self, readers: dict[Connection, int]) -> None:
+        """Kill and wait for every worker still running; close the pipes."""
+        for reader, pid in readers.items():
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                os.waitpid(pid, 0)
+            reader.close()
+        self.worker_pids = []

@@ -75,6 +75,7 @@ def replay(block: BlockInput, executor=None) -> BlockResult:
     phases.mark("system_calls")
     header, receipts, _ = vm.apply_all_transactions(block.transactions, vm.get_header())
     phases.mark("execute")
+    stats = executor.log[-1] if getattr(executor, "log", None) else None
     filled = _finalize(vm, block, header, receipts)
     phases.mark("finalize")
     state = vm.state
@@ -99,7 +100,8 @@ def replay(block: BlockInput, executor=None) -> BlockResult:
         checks=_checks(block, filled),
         seconds=sum(phases.seconds.values()),
         phases=phases.seconds,
-        mode=executor.mode,
+        mode=executor.mode if stats is None or stats.parallel else "sequential (fallback)",
+        stats=stats,
     )
 
 

@@ -85,6 +85,7 @@ class BlockResult:
     seconds: float
     phases: dict[str, float]
     mode: str = "sequential"
+    stats: Any = None  # ExecutionStats of the parallel engine; None for the sequential modes
 
     @property
     def ok(self) -> bool:
@@ -113,6 +114,7 @@ class BlockResult:
             "seconds": round(self.seconds, 6),
             "phases": {name: round(sec, 6) for name, sec in self.phases.items()},
             "accounts_changed": len(self.state_diff),
+            **({"stats": self.stats.to_json()} if self.stats is not None else {}),
         }
 
 

@@ -34,7 +34,8 @@ class _ParallelState:
         otherwise repeat, making each transaction depend on the one before)."""
 
     def delta_balance(self, address: Address, delta: int) -> None:
-        if address == self.coinbase:  # type: ignore[attr-defined]
+        """A credit to the fee recipient commutes; a debit (it may be the sender) does not."""
+        if address == self.coinbase and delta >= 0:  # type: ignore[attr-defined]
             self._account_db.credit(address, delta)  # type: ignore[attr-defined]
         else:
             super().delta_balance(address, delta)  # type: ignore[misc]

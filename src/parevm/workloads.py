@@ -4,8 +4,10 @@ The header py-evm's MiningChain produces is the block's expected values, so repl
 generated block checks parevm against py-evm's independent block-building path.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
+from eth.abc import SignedTransactionAPI
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
 from eth_keys import keys
@@ -20,30 +22,50 @@ FUNDS = 10**24
 GWEI = 10**9
 
 
-def _key(seed: int, role: bytes, index: int) -> keys.PrivateKey:
-    return keys.PrivateKey(keccak(b"parevm-workload" + role + seed.to_bytes(8, "big") + index.to_bytes(8, "big")))
+def key(seed: int, role: bytes, index: int) -> keys.PrivateKey:
+    """A deterministic private key for a workload's account."""
+    return keys.PrivateKey(
+        keccak(b"parevm-workload" + role + seed.to_bytes(8, "big") + index.to_bytes(8, "big"))
+    )
 
 
-def transfers(txs: int, seed: int = 0, fork: str = "Cancun") -> dict[str, Any]:
-    """`txs` plain ETH transfers, each from its own sender to its own recipient."""
-    senders = [_key(seed, b"sender", i) for i in range(txs)]
-    recipients = [_key(seed, b"recipient", i).public_key.to_canonical_address() for i in range(txs)]
-    pre_state = {k.public_key.to_canonical_address(): Account(balance=FUNDS) for k in senders}
-    chain = _genesis_chain(pre_state, fork, gas_limit=max(30_000_000, 21_000 * txs * 2))
-    vm = chain.get_vm()
-    builder = vm.get_transaction_builder()
-    transactions = [
-        builder.new_unsigned_dynamic_fee_transaction(
-            chain_id=CHAIN_ID, nonce=0, max_priority_fee_per_gas=GWEI, max_fee_per_gas=100 * GWEI,
-            gas=21_000, to=recipient, value=10**15 + i, data=b"", access_list=[],
-        ).as_signed_transaction(sender, chain_id=CHAIN_ID)
-        for i, (sender, recipient) in enumerate(zip(senders, recipients))
-    ]
+def dynamic_fee_transaction(
+    sender: keys.PrivateKey, nonce: int, to: bytes, value: int = 0, data: bytes = b"",
+    gas: int = 21_000, tip: int = GWEI,
+) -> SignedTransactionAPI:
+    builder = FORKS["Cancun"].get_transaction_builder()
+    return builder.new_unsigned_dynamic_fee_transaction(
+        chain_id=CHAIN_ID, nonce=nonce, max_priority_fee_per_gas=tip, max_fee_per_gas=100 * GWEI,
+        gas=gas, to=to, value=value, data=data, access_list=[],
+    ).as_signed_transaction(sender, chain_id=CHAIN_ID)
+
+
+def mine(
+    pre_state: dict[bytes, Account],
+    transactions: Sequence[SignedTransactionAPI],
+    coinbase: bytes = b"\x00" * 20,
+    fork: str = "Cancun",
+) -> dict[str, Any]:
+    """A block file of `transactions` on a genesis of exactly `pre_state`, mined by py-evm."""
+    gas_limit = max(30_000_000, 2 * sum(tx.gas for tx in transactions))
+    chain = _genesis_chain(pre_state, fork, gas_limit)
     genesis = chain.get_canonical_head()
-    result, _, _ = chain.mine_all(transactions)
+    result, _, _ = chain.mine_all(transactions, coinbase=coinbase)
     return block_file_json(
         result.imported_block, CHAIN_ID, fork, pre_state, {0: genesis.hash}, complete_state=True
     )
+
+
+def transfers(txs: int, seed: int = 0) -> dict[str, Any]:
+    """`txs` plain ETH transfers, each from its own sender to its own recipient."""
+    senders = [key(seed, b"sender", i) for i in range(txs)]
+    recipients = [key(seed, b"recipient", i).public_key.to_canonical_address() for i in range(txs)]
+    pre_state = {k.public_key.to_canonical_address(): Account(balance=FUNDS) for k in senders}
+    transactions = [
+        dynamic_fee_transaction(sender, 0, recipient, value=10**15 + i)
+        for i, (sender, recipient) in enumerate(zip(senders, recipients))
+    ]
+    return mine(pre_state, transactions)
 
 
 def _genesis_chain(pre_state: dict[bytes, Account], fork: str, gas_limit: int) -> MiningChain:

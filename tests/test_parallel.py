@@ -1,0 +1,145 @@
+"""The parallel engine against the sequential reference: equal results, determinism, the
+small-block fallback, worker faults, invalid transactions, conflicting transactions."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+from eth_utils import ValidationError
+
+from parevm import SequentialExecutor, load_block_file, replay
+from parevm.parallel import ParallelExecutor
+from parevm.workloads import dynamic_fee_transaction, key, mine
+
+from .blocks import CONTRACTS, address_of, genesis, load, transfers_to
+
+
+def same_result(block, executor):
+    reference = replay(block, SequentialExecutor())
+    result = replay(block, executor)
+    assert result.receipts == reference.receipts
+    assert result.state_diff == reference.state_diff
+    assert result.state_root == reference.state_root
+    assert (result.gas_used, result.logs_bloom, result.receipts_root) == (
+        reference.gas_used, reference.logs_bloom, reference.receipts_root,
+    )
+    return result
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_independent_transfers(generated_block_file, workers):
+    result = same_result(load_block_file(generated_block_file), ParallelExecutor(workers, force=True))
+    assert result.ok
+    assert result.stats.parallel and result.stats.workers == workers
+    assert result.stats.executions == 40 and result.stats.reexecutions == 0
+
+
+def test_hot_counter_conflicts_are_reexecuted():
+    senders = [key(5, b"sender", i) for i in range(24)]
+    txs = [dynamic_fee_transaction(s, 0, address_of("counter"), gas=60_000) for s in senders]
+    block = load(mine(genesis(24, 5, None, 0), txs))
+    result = same_result(block, ParallelExecutor(2, force=True))
+    assert result.state_diff[address_of("counter")].storage == {0: 24}
+    assert result.stats.executions >= 24
+
+
+def test_hot_recipient_and_fee_recipient_credit():
+    coinbase = b"\xcb" * 20
+    block = transfers_to(coinbase, 30)  # every transfer pays the fee recipient directly
+    result = same_result(block, ParallelExecutor(2, force=True))
+    assert result.ok
+
+
+def test_deterministic_across_runs_and_worker_counts():
+    senders = [key(6, b"sender", i) for i in range(4)]
+    txs = []
+    for i in range(32):
+        sender = senders[i % 4]
+        target = address_of(["counter", "slots", "coinbase_reader", "factory"][i % 4])
+        data = (i % 3).to_bytes(32, "big") if target == address_of("slots") else b""
+        txs.append(dynamic_fee_transaction(sender, i // 4, target, data=data, gas=120_000))
+    block = load(mine(genesis(4, 6, b"\xcb" * 20, 10**18), txs, coinbase=b"\xcb" * 20))
+    results = [replay(block, ParallelExecutor(w, force=True)) for w in (1, 2, 4, 2)]
+    first = results[0]
+    for other in results[1:]:
+        assert other.receipts == first.receipts and other.state_diff == first.state_diff
+        assert other.state_root == first.state_root
+
+
+def test_small_blocks_fall_back_with_a_reason(generated_block_file):
+    block = load(mine(genesis(2, 1, None, 0), [
+        dynamic_fee_transaction(key(1, b"sender", 0), 0, b"\x01" * 20, value=1),
+    ]))
+    fallback = replay(block, ParallelExecutor(2))
+    assert not fallback.stats.parallel and "too few" in fallback.stats.fallback
+    assert fallback.mode == "sequential (fallback)"
+    forced = replay(block, ParallelExecutor(2, force=True))
+    assert forced.stats.parallel and forced.receipts == fallback.receipts
+
+
+def test_invalid_transaction_is_rejected_like_sequential():
+    sender = key(8, b"sender", 0)
+    txs = [dynamic_fee_transaction(sender, n, b"\x02" * 20, value=1) for n in range(10)]
+    good = mine(genesis(1, 8, None, 0), txs)
+    bad_tx = dynamic_fee_transaction(sender, 12, b"\x02" * 20, value=1)  # skips nonces 10, 11
+    block = load(good)
+    block = type(block)(**{**block.__dict__, "transactions": block.transactions + (bad_tx,)})
+    with pytest.raises(ValidationError) as sequential:
+        replay(block, SequentialExecutor())
+    with pytest.raises(ValidationError) as parallel:
+        replay(block, ParallelExecutor(2, force=True))
+    assert str(parallel.value) == str(sequential.value)
+
+
+def _big_block():
+    senders = [key(9, b"sender", i) for i in range(300)]
+    txs = [dynamic_fee_transaction(s, 0, address_of("slots"), data=i.to_bytes(32, "big"), gas=60_000)
+           for i, s in enumerate(senders)]
+    return load(mine(genesis(300, 9, None, 0), txs))
+
+
+def _hit_a_worker(executor, sig):
+    """Wait until the block's workers run, then send one of them `sig`."""
+    deadline = time.monotonic() + 30
+    while not executor.worker_pids and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.05)
+    if executor.worker_pids:
+        os.kill(executor.worker_pids[0], sig)
+
+
+def test_a_killed_worker_costs_a_rerun_not_a_wrong_result():
+    block = _big_block()
+    executor = ParallelExecutor(2, force=True)
+    killer = threading.Thread(target=_hit_a_worker, args=(executor, signal.SIGKILL))
+    killer.start()
+    result = same_result(block, executor)
+    killer.join()
+    assert result.stats.retries and "worker lost" in result.stats.retries[0]
+    assert result.stats.parallel
+
+
+def test_a_stalled_worker_is_detected():
+    block = _big_block()
+    executor = ParallelExecutor(2, force=True, stall_seconds=2)
+    stopper = threading.Thread(target=_hit_a_worker, args=(executor, signal.SIGSTOP))
+    stopper.start()
+    result = same_result(block, executor)
+    stopper.join()
+    assert result.stats.retries and "no progress" in result.stats.retries[0]
+
+
+def test_every_contract_kind_runs(generated_block_file):
+    coinbase = b"\xcb" * 20
+    senders = [key(11, b"sender", i) for i in range(len(CONTRACTS) + 1)]
+    txs = [dynamic_fee_transaction(s, 0, address_of(name), gas=80_000)
+           for s, name in zip(senders, CONTRACTS)]
+    creation = dynamic_fee_transaction(senders[-1], 0, b"", data=bytes.fromhex("602a60005500"), gas=100_000)
+    block = load(mine(genesis(len(senders), 11, coinbase, 0), txs + [creation], coinbase=coinbase))
+    result = same_result(block, ParallelExecutor(2, force=True))
+    statuses = [r.status for r in result.receipts]
+    assert statuses[list(CONTRACTS).index("reverter")] == 0
+    assert statuses[list(CONTRACTS).index("looper")] == 0
+    assert statuses[list(CONTRACTS).index("counter")] == 1
