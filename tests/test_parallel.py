@@ -143,3 +143,13 @@ def test_every_contract_kind_runs(generated_block_file):
     assert statuses[list(CONTRACTS).index("reverter")] == 0
     assert statuses[list(CONTRACTS).index("looper")] == 0
     assert statuses[list(CONTRACTS).index("counter")] == 1
+
+
+def test_capacity_running_out_grows_and_reruns(generated_block_file, monkeypatch):
+    from parevm.core import Core
+
+    tiny = {"txs": 40, "keys": 64, "entries": 32, "reads": 64, "code_bytes": 4096}
+    monkeypatch.setattr(Core, "default_limits", staticmethod(lambda txs: dict(tiny, txs=txs)))
+    result = same_result(load_block_file(generated_block_file), ParallelExecutor(2, force=True))
+    assert result.stats.parallel
+    assert any(retry.startswith("capacity") for retry in result.stats.retries)

@@ -76,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     replay_cmd.add_argument("files", nargs="+", metavar="FILE", help="block files")
     replay_cmd.add_argument("--fork", help="run every block under this fork (overrides the file)")
     replay_cmd.add_argument("--json", action="store_true", help="print one JSON object per block")
+    replay_cmd.add_argument(
+        "--keys", action="store_true",
+        help="with --json: each transaction's final read and write keys (parallel engine)",
+    )
     replay_cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     replay_cmd.set_defaults(run=_replay)
 
@@ -162,7 +166,7 @@ def _replay(args: argparse.Namespace) -> int:
         result = replay(block, executor)
         results.append(result)
         if args.json:
-            print(json.dumps(result.to_json()), flush=True)
+            print(json.dumps(result.to_json(keys=args.keys)), flush=True)
         if progress:
             progress.advance(f"block {result.number}")
     if progress:
@@ -215,7 +219,9 @@ def _conformance(args: argparse.Namespace) -> int:
         ]
         print(render(["network", "passed", "failed"], rows))
         for outcome in failed:
-            print(f"FAILED {outcome.source} :: {outcome.name}\n    {outcome.message[:500]}")
+            lines = outcome.message.splitlines() or [""]
+            summary = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+            print(f"FAILED {outcome.source} :: {outcome.name}\n    {summary[:500]}")
         if mode.name == "parallel":
             parallel = sum(o.parallel_blocks for o in outcomes)
             reasons = Counter(reason for o in outcomes for reason in o.fallbacks)

@@ -148,6 +148,8 @@ class ParallelExecutor:
                     if status != 0:
                         raise WorkerLost(f"a worker ended with wait status {status}") from None
                     continue
+                if message[0] == "full":
+                    raise CapacityError(message[1])
                 if message[0] == "crash":
                     raise EngineError(f"a worker failed:\n{message[1]}")
                 tx, incarnation, outcome = message

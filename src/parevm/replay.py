@@ -114,10 +114,13 @@ def _finalize(vm: VirtualMachineAPI, block: BlockInput, header, receipts) -> Blo
     )
     filled = vm.block_postprocessing(filled)
     if block.number > 0:
-        # The miner's reward and its share for included uncles; the uncles' own miners
-        # are not paid here, since a block file carries only the uncles' hashes.
-        reward = vm.get_block_reward() + block.uncle_count * vm.get_nephew_reward()
-        vm.state.delta_balance(Address(block.header.coinbase), reward)
+        if block.uncle_count == 0:
+            vm._assign_block_rewards(filled)  # py-evm's own rule; none after the merge
+        else:
+            # The miner's reward and its share for the uncles; the uncles' own miners are
+            # not paid here, since a block file carries only the uncles' hashes.
+            reward = vm.get_block_reward() + block.uncle_count * vm.get_nephew_reward()
+            vm.state.delta_balance(Address(block.header.coinbase), reward)
     vm.state.persist()
     return filled.copy(header=filled.header.copy(state_root=vm.state.state_root))
 

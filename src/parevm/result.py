@@ -95,7 +95,7 @@ class BlockResult:
     def check_json(self) -> dict[str, bool | None]:
         return {name: check.ok for name, check in self.checks.items()}
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, keys: bool = False) -> dict[str, Any]:
         return {
             "source": self.source,
             "block": self.number,
@@ -114,7 +114,7 @@ class BlockResult:
             "seconds": round(self.seconds, 6),
             "phases": {name: round(sec, 6) for name, sec in self.phases.items()},
             "accounts_changed": len(self.state_diff),
-            **({"stats": self.stats.to_json()} if self.stats is not None else {}),
+            **({"stats": self.stats.to_json(keys)} if self.stats is not None else {}),
         }
 
 

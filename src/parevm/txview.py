@@ -26,8 +26,13 @@ Key = tuple[bytes, Kind, int | None]
 _MISSING = object()
 
 
-class Blocked(Exception):
-    """The incarnation read an ESTIMATE: it waits for the transaction that will rewrite it."""
+class Blocked(BaseException):
+    """The incarnation read an ESTIMATE: it waits for the transaction that will rewrite it.
+
+    A BaseException, so that py-evm's broad `except Exception` (Prague's authorization
+    processing skips a failing authorization) cannot swallow it; BaseReads also remembers it,
+    in case some handler catches even that.
+    """
 
     def __init__(self, blocking_tx: int) -> None:
         super().__init__(blocking_tx)
@@ -47,12 +52,14 @@ class BaseReads:
         self.pre = pre
         self.recorded: dict[Key, tuple[int, tuple[int, int] | None, int]] = {}
         self._values: dict[Key, int] = {}
+        self.blocked_on: int | None = None
 
     def value(self, key: Key) -> int:
         if key in self._values:
             return self._values[key]
         kind, version, value = self.core.read(self.tx, key)
         if kind == READ_ESTIMATE:
+            self.blocked_on = version[0]
             raise Blocked(version[0])
         self.recorded[key] = (kind, None if kind == READ_NONE else version, value)
         if kind == READ_NONE:

@@ -14,9 +14,10 @@ from multiprocessing.connection import Connection
 from eth.abc import SignedTransactionAPI, StateAPI
 from eth.constants import BLANK_ROOT_HASH
 from eth_typing import Address
+from eth.exceptions import PyEVMError
 from eth_utils import ValidationError
 
-from .core import Core
+from .core import CapacityError, Core
 from .outcome import Outcome
 from .statedb import AncestorLookup
 from .txview import BaseReads, Blocked, TrackingAccountDB
@@ -87,6 +88,9 @@ class Worker:
                         task = self.execute(tx, incarnation)
                     else:
                         task = self.validate(tx, incarnation)
+        except CapacityError as full:
+            self.results.send(("full", str(full)))
+            raise
         except BaseException:
             self.results.send(("crash", traceback.format_exc()))
             raise
@@ -101,12 +105,14 @@ class Worker:
         try:
             outcome = Outcome.of(state.apply_transaction(self.transactions[tx]))
             writes = accounts.write_set()
-        except Blocked as blocked:
-            if self.core.add_dependency(tx, blocked.blocking_tx):
+        except Blocked:
+            pass
+        except (ValidationError, PyEVMError) as invalid:  # the transaction itself is invalid
+            outcome, writes = Outcome(invalid=invalid), []
+        if base.blocked_on is not None:
+            if self.core.add_dependency(tx, base.blocked_on):
                 return None
             return (TASK_EXECUTE, tx, incarnation)
-        except ValidationError as invalid:
-            outcome, writes = Outcome(invalid=invalid), []
         for code_hash, code in accounts.code.items():
             self.core.code_put(code_hash, code)
         reads = [(key, kind, version, value) for key, (kind, version, value) in base.recorded.items()]
