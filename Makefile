@@ -38,6 +38,7 @@ test-fast: $(STAMP) native-test
 demo: $(STAMP)
 	mkdir -p out
 	$(BIN)/parevm generate --txs $(DEMO_TXS) -o out/transfers-$(DEMO_TXS).json.gz
+	$(BIN)/parevm replay --sequential out/transfers-$(DEMO_TXS).json.gz
 	$(BIN)/parevm replay out/transfers-$(DEMO_TXS).json.gz
 
 conformance: $(STAMP)

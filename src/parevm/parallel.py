@@ -18,11 +18,9 @@ from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
 from .commit import commit_block
 from .core import CapacityError, Core
 from .errors import ParevmError
-from .forks import VMClass
 from .outcome import Outcome
-from .sequential import Executed, SequentialExecutor
+from .sequential import Executed, ParevmExecutor, SequentialExecutor
 from .stats import ExecutionStats
-from .vm import parevm_vm_class
 from .worker import Worker
 
 _CONTEXT = multiprocessing.get_context("fork")
@@ -36,7 +34,7 @@ class EngineError(ParevmError):
     """A worker failed with an error that re-running cannot fix (a bug, reported as such)."""
 
 
-class ParallelExecutor:
+class ParallelExecutor(ParevmExecutor):
     """Optimistic parallel execution of a block's transactions, bit-identical to sequential.
 
     workers: processes per block (default: the number of cores). force: run every block in
@@ -61,9 +59,6 @@ class ParallelExecutor:
         self.retries = retries
         self.log: list[ExecutionStats] = []  # one entry per executed block, for reports
         self.worker_pids: list[int] = []  # the running block's workers (for fault tests)
-
-    def vm_class(self, base: VMClass) -> VMClass:
-        return parevm_vm_class(base, self)
 
     def execute(
         self,

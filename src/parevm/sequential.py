@@ -16,7 +16,25 @@ from .vm import parevm_vm_class, plain_vm_class
 Executed = tuple[BlockHeaderAPI, tuple[ReceiptAPI, ...], tuple[ComputationAPI, ...]]
 
 
-class SequentialExecutor:
+class ParevmExecutor:
+    """What parevm's executors share: py-evm's fork VMs on parevm's state, their blocks'
+    transactions run by `execute` (the drop-in point for py-evm chains)."""
+
+    mode = ""
+
+    def vm_class(self, base: VMClass) -> VMClass:
+        return parevm_vm_class(base, self)
+
+    def execute(
+        self,
+        vm: VirtualMachineAPI,
+        transactions: Sequence[SignedTransactionAPI],
+        base_header: BlockHeaderAPI,
+    ) -> Executed:
+        raise NotImplementedError
+
+
+class SequentialExecutor(ParevmExecutor):
     """parevm's sequential mode: the oracle every parallel result is compared with.
 
     It runs each transaction as py-evm's own block loop does, on a state that also records
@@ -27,9 +45,6 @@ class SequentialExecutor:
     """
 
     mode = "sequential"
-
-    def vm_class(self, base: VMClass) -> VMClass:
-        return parevm_vm_class(base, self)
 
     def execute(
         self,
