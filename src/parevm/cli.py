@@ -150,15 +150,15 @@ def _positive(text: str) -> int:
     return value
 
 
-def _mode(args: argparse.Namespace) -> Mode:
+def _mode(args: argparse.Namespace, keys: bool = False) -> Mode:
     if args.sequential and args.pyevm:
         raise InputError("options", "--sequential and --pyevm exclude each other")
     name = "sequential" if args.sequential else "py-evm" if args.pyevm else "parallel"
-    return Mode(name, args.workers, args.force_parallel)
+    return Mode(name, args.workers, args.force_parallel, keys)
 
 
 def _replay(args: argparse.Namespace) -> int:
-    executor = executor_for(_mode(args))
+    executor = executor_for(_mode(args, keys=args.keys))
     blocks = [load_block_file(path, args.fork) for path in args.files]
     results = []
     progress = None if args.json or len(blocks) < 2 else Progress(len(blocks), "replay")

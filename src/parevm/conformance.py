@@ -83,12 +83,13 @@ def run_case(case: FixtureCase, executor) -> FixtureOutcome:
     """Import every block; valid ones must match the fixture, invalid ones must be rejected."""
     started = time.perf_counter()
     log = getattr(executor, "log", [])
-    seen = len(log)
+    log.clear()
     try:
         message = _run_blocks(case, executor)
     except Exception as exc:  # an unexpected error fails this case, not the run
         message = f"error: {type(exc).__name__}: {exc}"
-    stats = log[seen:]
+    stats = list(log)
+    log.clear()
     return FixtureOutcome(
         source=case.source,
         name=case.name,
@@ -137,6 +138,7 @@ class Mode:
     name: str = "parallel"
     workers: int | None = None
     force_parallel: bool = False
+    keys: bool = False  # keep each transaction's read and write keys in the stats
 
 
 @functools.cache
@@ -146,7 +148,7 @@ def executor_for(mode: Mode) -> Any:
         return PyEvmExecutor()
     if mode.name == "sequential":
         return SequentialExecutor()
-    return ParallelExecutor(workers=mode.workers, force=mode.force_parallel)
+    return ParallelExecutor(workers=mode.workers, force=mode.force_parallel, keys=mode.keys)
 
 
 Entry = tuple[str, str, Mode]

@@ -40,6 +40,8 @@ class ParallelExecutor(ParevmExecutor):
     workers: processes per block (default: the number of cores). force: run every block in
     parallel, even one too small to gain. min_txs: below it, a block runs sequentially.
     stall_seconds: how long the block may make no progress before its workers are killed.
+    keys: keep each transaction's final read and write keys in the stats (for analysis).
+    `log` holds the stats of every block executed since its reader last cleared it.
     """
 
     mode = "parallel"
@@ -51,13 +53,15 @@ class ParallelExecutor(ParevmExecutor):
         min_txs: int = 8,
         stall_seconds: float = 300.0,
         retries: int = 2,
+        keys: bool = False,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.force = force
         self.min_txs = min_txs
         self.stall_seconds = stall_seconds
         self.retries = retries
-        self.log: list[ExecutionStats] = []  # one entry per executed block, for reports
+        self.keys = keys
+        self.log: list[ExecutionStats] = []
         self.worker_pids: list[int] = []  # the running block's workers (for fault tests)
 
     def execute(
@@ -78,7 +82,7 @@ class ParallelExecutor(ParevmExecutor):
                     started = time.perf_counter()
                     outcomes = self._run(core, vm, transactions)
                     stats.phases["parallel"] = time.perf_counter() - started
-                    stats.record_core(core)
+                    stats.record_core(core, self.keys)
                     started = time.perf_counter()
                     header, receipts = commit_block(
                         vm, transactions, base_header, outcomes, core.tx_writes, core.code_get

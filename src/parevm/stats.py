@@ -29,14 +29,16 @@ class ExecutionStats:
     def reexecutions(self) -> int:
         return max(0, self.executions - self.transactions) if self.parallel else 0
 
-    def record_core(self, core: Any) -> None:
+    def record_core(self, core: Any, keys: bool) -> None:
+        """The core's counters; with `keys`, every transaction's final read and write keys."""
         counts = core.stats()
         self.executions = counts["executions"]
         self.validations = counts["validations"]
         self.failed_validations = counts["failed_validations"]
         self.estimate_aborts = counts["dependencies"]
-        self.read_keys = [[key for key, *_ in core.tx_reads(tx)] for tx in range(self.transactions)]
-        self.write_keys = [[key for key, *_ in core.tx_writes(tx)] for tx in range(self.transactions)]
+        if keys:
+            self.read_keys = [[key for key, *_ in core.tx_reads(tx)] for tx in range(self.transactions)]
+            self.write_keys = [[key for key, *_ in core.tx_writes(tx)] for tx in range(self.transactions)]
 
     def to_json(self, keys: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
