@@ -45,7 +45,7 @@ def test_small_block_fallback_is_reported(tmp_path):
     path = tmp_path / "three.json"
     assert parevm("generate", "--txs", "3", "-o", str(path)).returncode == 0
     done = parevm("replay", str(path))
-    assert "fallback" in done.stdout and "1 x 3 transactions (fewer than 8): too few to gain" in done.stdout
+    assert "fallback" in done.stdout and "1 x fewer than 8 transactions: too few to gain" in done.stdout
     forced = parevm("replay", "--force-parallel", "--json", str(path))
     assert json.loads(forced.stdout)["stats"]["parallel"] is True
 

@@ -73,7 +73,7 @@ class ParallelExecutor(ParevmExecutor):
         stats = ExecutionStats(workers=self.workers, transactions=len(transactions))
         self.log.append(stats)
         if not self.force and len(transactions) < self.min_txs:
-            stats.fallback = f"{len(transactions)} transactions (fewer than {self.min_txs}): too few to gain"
+            stats.fallback = f"fewer than {self.min_txs} transactions: too few to gain"
             return SequentialExecutor().execute(vm, transactions, base_header)
         limits = Core.default_limits(len(transactions))
         for attempt in range(self.retries + 1):
