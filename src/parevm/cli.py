@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 from . import crypto
 from .blockfile import load_block_file
-from .conformance import FixtureOutcome, Mode, collect_entries, executor_for, run_entries
+from .conformance import FixtureOutcome, collect_entries, run_entries
 from .errors import InputError, ParevmError
 from .fixtures import find_fixture_files
 from .jsonfile import write_json
+from .modes import Mode, executor_for
 from .progress import Progress
 from .replay import replay
 from .result import BlockResult
@@ -49,7 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    engine = argparse.ArgumentParser(add_help=False)
+    # Every command also takes --debug after its name; SUPPRESS keeps it from resetting the
+    # top-level flag.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    engine = argparse.ArgumentParser(add_help=False, parents=[common])
     options = engine.add_argument_group("engine (default: the parallel engine)")
     options.add_argument(
         "--workers", type=_positive, default=os.cpu_count() or 1,
@@ -80,7 +85,6 @@ def _parser() -> argparse.ArgumentParser:
         "--keys", action="store_true",
         help="with --json: each transaction's final read and write keys (parallel engine)",
     )
-    replay_cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     replay_cmd.set_defaults(run=_replay)
 
     conformance = commands.add_parser(
@@ -97,11 +101,11 @@ def _parser() -> argparse.ArgumentParser:
         help="processes to spread the fixtures over, each running the engine (default: the number of cores)",
     )
     conformance.add_argument("--json", action="store_true", help="print one JSON object per test")
-    conformance.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     conformance.set_defaults(run=_conformance)
 
     generate = commands.add_parser(
         "generate",
+        parents=[common],
         help="write a generated block file (a workload with its complete genesis)",
         description="Generate a block of plain transfers, each from its own sender to its own "
         "recipient, mined by py-evm's own chain so its header holds independent expected values.",
@@ -109,7 +113,6 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--txs", type=int, default=100, help="transactions (default 100)")
     generate.add_argument("--seed", type=int, default=0, help="seed of keys and values (default 0)")
     generate.add_argument("-o", "--output", required=True, help="the block file to write (.json or .json.gz)")
-    generate.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     generate.set_defaults(run=_generate)
     return parser
 
@@ -128,12 +131,9 @@ def _mode_cell(result: BlockResult) -> str:
     return f"parallel x{result.stats.workers}" if result.stats.parallel else "fallback"
 
 
-def _print_fallbacks(stats: list) -> None:
+def _print_fallbacks(parallel: int, reasons: Counter) -> None:
     """How many blocks ran in parallel, and why the others did not."""
-    if not stats:
-        return
-    reasons = Counter(s.fallback for s in stats if not s.parallel)
-    print(f"{sum(1 for s in stats if s.parallel)} blocks in parallel, {sum(reasons.values())} sequential")
+    print(f"blocks: {parallel} in parallel, {sum(reasons.values())} sequential")
     for reason, count in reasons.most_common():
         print(f"  {count} x {reason}")
 
@@ -187,7 +187,9 @@ def _replay(args: argparse.Namespace) -> int:
             f"({txs / seconds if seconds else 0:.0f} tx/s, {executor.mode}, "
             f"keccak {crypto.backends_in_use()['keccak'].split('.')[-1]})"
         )
-        _print_fallbacks([r.stats for r in results if r.stats is not None])
+        stats = [r.stats for r in results if r.stats is not None]
+        if stats:
+            _print_fallbacks(sum(s.parallel for s in stats), Counter(s.fallback for s in stats if not s.parallel))
         for r in results:
             for name, check in r.checks.items():
                 if check.ok is False:
@@ -223,10 +225,9 @@ def _conformance(args: argparse.Namespace) -> int:
             summary = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
             print(f"FAILED {outcome.source} :: {outcome.name}\n    {summary[:500]}")
         if mode.name == "parallel":
-            parallel = sum(o.parallel_blocks for o in outcomes)
-            reasons = Counter(reason for o in outcomes for reason in o.fallbacks)
-            print(f"blocks: {parallel} in parallel, {sum(reasons.values())} sequential")
-            for reason, count in reasons.most_common(5):
-                print(f"  {count} x {reason}")
+            _print_fallbacks(
+                sum(o.parallel_blocks for o in outcomes),
+                Counter(reason for o in outcomes for reason in o.fallbacks),
+            )
         print(f"\n{len(outcomes) - len(failed)} passed, {len(failed)} failed ({mode.name})")
     return EXIT_OK if not failed else EXIT_FAILED

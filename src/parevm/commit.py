@@ -8,11 +8,10 @@ from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, StateAPI, 
 from eth.constants import EMPTY_SHA3
 from eth_typing import Address
 
+from .core import Write
 from .native import Kind
 from .outcome import Outcome
-from .txview import Key
-
-Write = tuple[Key, int, bool]
+from .sequential import Receipts
 
 
 def commit_block(
@@ -27,24 +26,21 @@ def commit_block(
 
     The checks come in py-evm's order: the block gas limit before the transaction, then the
     transaction's own validity (an incarnation that was invalid against the final state).
+    No lock_changes between transactions: nothing executes here, and py-evm locks a storage
+    journal itself when it computes a root (pre-Byzantium receipts, the final persist).
     """
-    header = base_header
-    bloom = base_header.bloom
-    receipts = []
+    receipts = Receipts(base_header)
     state = vm.state
     for index, transaction in enumerate(transactions):
-        vm.validate_transaction_against_header(header, transaction)
+        vm.validate_transaction_against_header(receipts.header, transaction)
         outcome = outcomes[index]
         if outcome.invalid is not None:
             raise outcome.invalid
-        state.lock_changes()
         apply_writes(state, writes_of(index), code_of)
-        receipt = vm.make_receipt(header, transaction, outcome, state)
+        receipt = vm.make_receipt(receipts.header, transaction, outcome, state)
         vm.validate_receipt(receipt)
-        bloom |= receipt.bloom
-        header = vm.increment_blob_gas_used(header.copy(gas_used=receipt.gas_used), transaction)
-        receipts.append(receipt)
-    return header.copy(bloom=bloom), tuple(receipts)
+        receipts.add(vm, transaction, receipt)
+    return receipts.result()
 
 
 def apply_writes(state: StateAPI, writes: Sequence[Write], code_of: Callable[[bytes], bytes | None]) -> None:

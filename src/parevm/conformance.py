@@ -5,7 +5,6 @@ blocks are rejected for the same reasons as with py-evm; the transactions of eve
 through the executor under test.
 """
 
-import functools
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -28,8 +27,7 @@ from eth.tools.fixtures.helpers import (
 from eth_utils import ValidationError
 
 from .fixtures import FixtureCase, load_fixture_file
-from .parallel import ParallelExecutor
-from .sequential import PyEvmExecutor, SequentialExecutor
+from .modes import Mode, executor_for
 
 # What py-evm raises for a block that breaks the rules (or cannot even be decoded): a rule
 # violation, an RLP error, or one of py-evm's own errors (an unknown transaction type, an
@@ -129,26 +127,6 @@ def _run_blocks(case: FixtureCase, executor) -> str:
     elif "postStateHash" in fixture and head.state_root != fixture["postStateHash"]:
         return f"post-state root 0x{head.state_root.hex()} != 0x{fixture['postStateHash'].hex()}"
     return ""
-
-
-@dataclass(frozen=True)
-class Mode:
-    """Which executor runs the fixtures' blocks: 'parallel', 'sequential' or 'py-evm'."""
-
-    name: str = "parallel"
-    workers: int | None = None
-    force_parallel: bool = False
-    keys: bool = False  # keep each transaction's read and write keys in the stats
-
-
-@functools.cache
-def executor_for(mode: Mode) -> Any:
-    """One executor per process and mode, so its log covers every case run there."""
-    if mode.name == "py-evm":
-        return PyEvmExecutor()
-    if mode.name == "sequential":
-        return SequentialExecutor()
-    return ParallelExecutor(workers=mode.workers, force=mode.force_parallel, keys=mode.keys)
 
 
 Entry = tuple[str, str, Mode]

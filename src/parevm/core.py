@@ -16,7 +16,7 @@ from enum import IntEnum
 from typing import Any, NamedTuple
 
 from ._native import ffi, lib
-from .native import Kind, NativeError
+from .native import Key, NativeError, key_bytes, key_from_bytes
 
 
 class CapacityError(NativeError):
@@ -62,8 +62,6 @@ class Limits(NamedTuple):
     code_bytes: int  # code arena; each code takes its length + a 40-byte header, 8-aligned
 
 
-Key = tuple[bytes, Kind, int | None]
-"""(address (20 bytes), kind, storage slot or None)."""
 Version = tuple[int, int]
 """(tx index, incarnation)."""
 Read = tuple[Key, ReadResult, Version | None, int]
@@ -81,7 +79,6 @@ _MESSAGES = {
 }
 _RESULTS = tuple(sorted(ReadResult))
 _TASK_KINDS = tuple(sorted(TaskKind))
-_KINDS = tuple(sorted(Kind))
 
 
 def _check(status: int, what: str) -> int:
@@ -106,26 +103,6 @@ def _record(ctype: str, *fields: tuple[str, str]) -> struct.Struct:
 _KEY_SIZE = ffi.sizeof("pv_key")  # address, kind, slot: 53 bytes, unpadded
 _READ = _record("pv_read", ("key", f"{_KEY_SIZE}s"), ("result", "B"), ("version", "II"), ("value", "32s"))
 _WRITE = _record("pv_write", ("key", f"{_KEY_SIZE}s"), ("flag", "B"), ("value", "32s"))
-_NO_SLOT = bytes(32)
-_STORAGE = int(Kind.STORAGE)  # a plain int compares faster than the enum member
-
-
-def _key_bytes(key: Key) -> bytes:
-    """key as a pv_key, by the rules of pv_key_make."""
-    address, kind, slot = key
-    if len(address) != 20 or not 0 <= kind < len(_KINDS) or (slot is not None and kind != _STORAGE):
-        raise NativeError(f"invalid key: {key!r}")
-    try:
-        return address + bytes((kind,)) + (_NO_SLOT if slot is None else slot.to_bytes(32, "big"))
-    except OverflowError:
-        raise NativeError(f"slot out of range: {key!r}") from None
-
-
-def _key(raw: bytes) -> Key:
-    kind = raw[20]
-    return raw[:20], _KINDS[kind], int.from_bytes(raw[21:], "big") if kind == _STORAGE else None
-
-
 def _word(value: int) -> bytes:
     return value.to_bytes(32, "big")
 
@@ -224,7 +201,7 @@ class Core:
         NONE has no version and value 0; ESTIMATE's version names the tx to wait for.
         """
         status = lib.pv_mv_read(
-            self._core, tx, ffi.from_buffer("pv_key *", _key_bytes(key)), self._value, self._version
+            self._core, tx, ffi.from_buffer("pv_key *", key_bytes(key)), self._value, self._version
         )
         if status == lib.PV_READ_NONE:
             return ReadResult.NONE, None, 0
@@ -238,12 +215,12 @@ class Core:
         previous incarnation did not (then the higher transactions must be validated again)."""
         packed_reads = _pack(
             _READ.pack,
-            ((_key_bytes(key), result, *(version or (0, 0)), _word(value)) for key, result, version, value in reads),
+            ((key_bytes(key), result, *(version or (0, 0)), _word(value)) for key, result, version, value in reads),
         )
         packed_writes = _pack(
             _WRITE.pack,
             (
-                (_key_bytes(key), lib.PV_DELTA if is_delta else lib.PV_ABSOLUTE, _word(value))
+                (key_bytes(key), lib.PV_DELTA if is_delta else lib.PV_ABSOLUTE, _word(value))
                 for key, value, is_delta in writes
             ),
         )
@@ -271,7 +248,7 @@ class Core:
     def tx_writes(self, tx: int) -> list[Write]:
         """tx's current write set, in the order it was published (for the ordered commit)."""
         return [
-            (_key(key), int.from_bytes(value, "big"), flag == lib.PV_DELTA)
+            (key_from_bytes(key), int.from_bytes(value, "big"), flag == lib.PV_DELTA)
             for key, flag, value in self._fetch("_writes", _WRITE, lib.pv_tx_writes, tx)
         ]
 
@@ -279,7 +256,7 @@ class Core:
         """tx's current read set (for statistics and analysis)."""
         return [
             (
-                _key(key),
+                key_from_bytes(key),
                 _RESULTS[result],
                 None if result == lib.PV_READ_NONE else (version_tx, incarnation),
                 int.from_bytes(value, "big"),

@@ -20,16 +20,30 @@ class NativeError(ValueError):
     """The core refused an operation (it returns error codes, never crashes)."""
 
 
-def _make_key(address: bytes, kind: Kind, slot: int | None):
-    if len(address) != 20:
-        raise NativeError(f"address must be 20 bytes, got {len(address)}")
-    key = ffi.new("pv_key *")
-    slot_bytes = ffi.NULL if slot is None else slot.to_bytes(32, "big")
-    if lib.pv_key_make(key, address, int(kind), slot_bytes) != 0:
-        raise NativeError(f"invalid key: kind {int(kind)}, slot {slot!r}")
-    return key
+Key = tuple[bytes, Kind, int | None]
+"""(address (20 bytes), kind, storage slot or None)."""
+
+_KINDS = tuple(sorted(Kind))
+_NO_SLOT = bytes(32)
+_STORAGE = int(Kind.STORAGE)  # a plain int compares faster than the enum member
+
+
+def key_bytes(key: Key) -> bytes:
+    """key laid out as a pv_key, by the rules of pv_key_make (only storage keys have a slot)."""
+    address, kind, slot = key
+    if len(address) != 20 or not 0 <= kind < len(_KINDS) or (slot is not None and kind != _STORAGE):
+        raise NativeError(f"invalid key: {key!r}")
+    try:
+        return address + bytes((kind,)) + (_NO_SLOT if slot is None else slot.to_bytes(32, "big"))
+    except OverflowError:
+        raise NativeError(f"slot out of range: {key!r}") from None
+
+
+def key_from_bytes(raw: bytes) -> Key:
+    kind = raw[20]
+    return raw[:20], _KINDS[kind], int.from_bytes(raw[21:], "big") if kind == _STORAGE else None
 
 
 def key_hash(address: bytes, kind: Kind, slot: int | None = None) -> int:
     """The 64-bit table hash of (address, kind, slot) as the core computes it."""
-    return lib.pv_key_hash(_make_key(address, kind, slot))
+    return lib.pv_key_hash(ffi.from_buffer("pv_key *", key_bytes((address, kind, slot))))

@@ -23,8 +23,6 @@ from .sequential import Executed, ParevmExecutor, SequentialExecutor
 from .stats import ExecutionStats
 from .worker import Worker
 
-_CONTEXT = multiprocessing.get_context("fork")
-
 
 class WorkerLost(ParevmError):
     """A worker died or made no progress; the block is re-run."""
@@ -110,7 +108,7 @@ class ParallelExecutor(ParevmExecutor):
         readers: dict[Connection, int] = {}
         try:
             for _ in range(self.workers):
-                reader, writer = _CONTEXT.Pipe(duplex=False)
+                reader, writer = multiprocessing.Pipe(duplex=False)
                 pid = os.fork()
                 if pid == 0:  # the worker
                     status = 1

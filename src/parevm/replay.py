@@ -54,8 +54,7 @@ def prepare_vm(block: BlockInput, executor) -> VirtualMachineAPI:
         chain_context=chain_context,
         consensus_context=ConsensusContext(db),
     )
-    context = vm_class.create_execution_context(base_header, (), chain_context)
-    state = vm_class.get_state_class()(db, context, pre_root)
+    state = vm_class.build_state(db, base_header, chain_context)
     state.ancestors = block.ancestors
     vm._state = state
     block_fields = {"header": base_header, "transactions": list(block.transactions), "uncles": []}

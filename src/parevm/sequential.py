@@ -16,32 +16,47 @@ from .vm import parevm_vm_class, plain_vm_class
 Executed = tuple[BlockHeaderAPI, tuple[ReceiptAPI, ...], tuple[ComputationAPI, ...]]
 
 
+class Receipts:
+    """The block's receipts so far and the interim header the next transaction sees.
+
+    The header carries the cumulative gas (and blob gas) each transaction is checked and
+    receipted against; the bloom is folded once at the end. py-evm's add_receipt_to_header
+    also computes the state root after every transaction only to put it in this interim
+    header: the root is needed per transaction only in pre-Byzantium receipts, which
+    make_receipt computes itself, and once at the end.
+    """
+
+    def __init__(self, base_header: BlockHeaderAPI) -> None:
+        self.header = base_header
+        self.bloom = base_header.bloom
+        self.receipts: list[ReceiptAPI] = []
+
+    def add(self, vm: VirtualMachineAPI, transaction: SignedTransactionAPI, receipt: ReceiptAPI) -> None:
+        self.bloom |= receipt.bloom
+        self.header = vm.increment_blob_gas_used(self.header.copy(gas_used=receipt.gas_used), transaction)
+        self.receipts.append(receipt)
+
+    def result(self) -> tuple[BlockHeaderAPI, tuple[ReceiptAPI, ...]]:
+        return self.header.copy(bloom=self.bloom), tuple(self.receipts)
+
+
 class ParevmExecutor:
     """What parevm's executors share: py-evm's fork VMs on parevm's state, their blocks'
-    transactions run by `execute` (the drop-in point for py-evm chains)."""
+    transactions run by the subclass's `execute(vm, transactions, base_header) -> Executed`
+    (the drop-in point for py-evm chains)."""
 
     mode = ""
 
     def vm_class(self, base: VMClass) -> VMClass:
         return parevm_vm_class(base, self)
 
-    def execute(
-        self,
-        vm: VirtualMachineAPI,
-        transactions: Sequence[SignedTransactionAPI],
-        base_header: BlockHeaderAPI,
-    ) -> Executed:
-        raise NotImplementedError
-
 
 class SequentialExecutor(ParevmExecutor):
     """parevm's sequential mode: the oracle every parallel result is compared with.
 
-    It runs each transaction as py-evm's own block loop does, on a state that also records
-    what the block writes, so the result carries the post-state diff. Unlike that loop it
-    does not compute the state root after every transaction only to put it in an interim
-    header (py-evm's add_receipt_to_header does): the root is needed per transaction only in
-    pre-Byzantium receipts, which make_receipt computes itself, and once at the end.
+    It runs each transaction as py-evm's own block loop does (less its interim state roots,
+    see Receipts), on a state that also records what the block writes, so the result carries
+    the post-state diff.
     """
 
     mode = "sequential"
@@ -52,17 +67,13 @@ class SequentialExecutor(ParevmExecutor):
         transactions: Sequence[SignedTransactionAPI],
         base_header: BlockHeaderAPI,
     ) -> Executed:
-        header = base_header
-        bloom = base_header.bloom
-        receipts = []
+        receipts = Receipts(base_header)
         computations = []
         for transaction in transactions:
-            receipt, computation = vm.apply_transaction(header, transaction)
-            bloom |= receipt.bloom
-            header = vm.increment_blob_gas_used(header.copy(gas_used=receipt.gas_used), transaction)
-            receipts.append(receipt)
+            receipt, computation = vm.apply_transaction(receipts.header, transaction)
+            receipts.add(vm, transaction, receipt)
             computations.append(computation)
-        return header.copy(bloom=bloom), tuple(receipts), tuple(computations)
+        return *receipts.result(), tuple(computations)
 
 
 class PyEvmExecutor:

@@ -29,6 +29,11 @@ class RecordingAccountDB(AccountDB):
         self.written_slots.add((address, slot))
         super().set_storage(address, slot, value)
 
+    def storage_is_empty(self, address: Address) -> bool:
+        """EIP-7610's question, answered as the storage root py-evm last computed (it is
+        refreshed at state roots; a wipe blanks it at once)."""
+        return self._get_storage_root(address) == BLANK_ROOT_HASH
+
     def delete_storage(self, address: Address) -> None:
         self.written_accounts.add(address)
         self.wiped_storage.add(address)
@@ -54,18 +59,18 @@ class AncestorLookup:
         return Hash32(self.ancestors.hash_of(block_number))
 
 
-class _StorageCollision:
+class StorageCollision:
     """EIP-7610, for every fork: creating a contract where storage is non-empty collides.
 
     py-evm 0.12.1b1 checks only code and nonce, and so fails the EIP's consensus tests; the
-    check is the only use py-evm makes of has_code_or_nonce.
+    check is the only use py-evm makes of has_code_or_nonce. parevm's account databases (the
+    recording one, and the parallel engine's transaction view) answer storage_is_empty.
     """
 
     def has_code_or_nonce(self, address: Address) -> bool:
-        accounts = self._account_db  # type: ignore[attr-defined]
         return (
             super().has_code_or_nonce(address)  # type: ignore[misc]
-            or accounts._get_storage_root(address) != BLANK_ROOT_HASH
+            or not self._account_db.storage_is_empty(address)  # type: ignore[attr-defined]
         )
 
 
@@ -74,7 +79,7 @@ def recording_state_class(base: type[StateAPI]) -> type[StateAPI]:
     """parevm's state: the fork's class with a recording account DB, ancestor lookup, EIP-7610."""
     return type(
         f"Recording{base.__name__}",
-        (_StorageCollision, AncestorLookup, base),
+        (StorageCollision, AncestorLookup, base),
         {"account_db_class": RecordingAccountDB},
     )
 

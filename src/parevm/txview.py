@@ -17,12 +17,10 @@ from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth_typing import Address, Hash32
 from eth_utils import keccak
 
-from .core import Core
-from .native import Kind
+from .core import Core, Read, ReadResult, Write
+from .native import Key, Kind
 
 UINT256 = 2**256
-READ_NONE, READ_VALUE, READ_ESTIMATE, READ_DELTA = 0, 1, 2, 3
-Key = tuple[bytes, Kind, int | None]
 _MISSING = object()
 
 
@@ -30,41 +28,39 @@ class Blocked(BaseException):
     """The incarnation read an ESTIMATE: it waits for the transaction that will rewrite it.
 
     A BaseException, so that py-evm's broad `except Exception` (Prague's authorization
-    processing skips a failing authorization) cannot swallow it; BaseReads also remembers it,
-    in case some handler catches even that.
+    processing skips a failing authorization) cannot swallow it; which transaction it waits
+    for is kept on BaseReads, which sees it even if some handler catches this.
     """
-
-    def __init__(self, blocking_tx: int) -> None:
-        super().__init__(blocking_tx)
-        self.blocking_tx = blocking_tx
 
 
 class BaseReads:
     """Reads below the incarnation's own writes: multi-version memory, then the pre-state.
 
-    Each key is read once per incarnation; the result is recorded as the core reported it
-    (kind, version, value), which is what validation compares against later.
+    Each key is read once per incarnation; the read is recorded as the core reported it
+    (key, result, version, value), which is what validation compares against later. Code is
+    immutable by hash, so `code_cache` may be shared by every incarnation of a worker.
     """
 
-    def __init__(self, core: Core, tx: int, pre: StateAPI) -> None:
+    def __init__(self, core: Core, tx: int, pre: StateAPI, code_cache: dict[bytes, bytes]) -> None:
         self.core = core
         self.tx = tx
         self.pre = pre
-        self.recorded: dict[Key, tuple[int, tuple[int, int] | None, int]] = {}
+        self.code_cache = code_cache
+        self.recorded: dict[Key, Read] = {}
         self._values: dict[Key, int] = {}
         self.blocked_on: int | None = None
 
     def value(self, key: Key) -> int:
         if key in self._values:
             return self._values[key]
-        kind, version, value = self.core.read(self.tx, key)
-        if kind == READ_ESTIMATE:
+        result, version, value = self.core.read(self.tx, key)
+        if result == ReadResult.ESTIMATE:
             self.blocked_on = version[0]
-            raise Blocked(version[0])
-        self.recorded[key] = (kind, None if kind == READ_NONE else version, value)
-        if kind == READ_NONE:
+            raise Blocked()
+        self.recorded[key] = (key, result, version, value)
+        if result == ReadResult.NONE:
             resolved = self._pre_value(key)
-        elif kind == READ_DELTA:
+        elif result == ReadResult.DELTA:
             resolved = (self._pre_value(key) + value) % UINT256
         else:
             resolved = value
@@ -73,7 +69,7 @@ class BaseReads:
 
     def version_tx(self, key: Key) -> int:
         """The transaction whose write the key's last read saw (-1: the pre-state)."""
-        kind, version, _ = self.recorded[key]
+        version = self.recorded[key][2]
         return -1 if version is None else version[0]
 
     def storage(self, address: bytes, slot: int) -> int:
@@ -86,13 +82,17 @@ class BaseReads:
         return value
 
     def code(self, address: bytes, code_hash: bytes) -> bytes:
+        """Code by hash: a lower transaction's (in the core's arena) or the pre-state's."""
         if code_hash == EMPTY_SHA3:
             return b""
-        code = self.core.code_get(code_hash)
+        code = self.code_cache.get(code_hash)
         if code is None:
-            code = self.pre.get_code(Address(address))
-            if keccak(code) != code_hash:
-                raise LookupError(f"code 0x{code_hash.hex()} of 0x{address.hex()} is nowhere")
+            code = self.core.code_get(code_hash)
+            if code is None:
+                if self.pre.get_code_hash(Address(address)) != code_hash:
+                    raise LookupError(f"code 0x{code_hash.hex()} of 0x{address.hex()} is nowhere")
+                code = self.pre.get_code(Address(address))
+            self.code_cache[code_hash] = code
         return code
 
     def storage_was_empty(self, address: bytes) -> bool:
@@ -163,8 +163,9 @@ class TrackingAccountDB(AccountDatabaseAPI):
         return self.base.value((address, kind, None)) if value is _MISSING else value
 
     def _set(self, address: bytes, name: str, value: Any) -> None:
+        """Any field set makes the account exist, as py-evm's _set_account does."""
         self._put(self.fields, (address, name), value)
-        if name != "exists":
+        if name != "exists" and self.fields.get((address, "exists")) != 1:
             self._put(self.fields, (address, "exists"), 1)
 
     def get_balance(self, address: Address) -> int:
@@ -253,6 +254,7 @@ class TrackingAccountDB(AccountDatabaseAPI):
         self._put(self.fields, (address, "wiped"), 1)
 
     def storage_is_empty(self, address: Address) -> bool:
+        """EIP-7610's question (statedb's collision check asks it)."""
         if self.fields.get((address, "wiped")):
             return True
         return self.base.storage_was_empty(address)
@@ -294,9 +296,9 @@ class TrackingAccountDB(AccountDatabaseAPI):
         raise NotImplementedError("a transaction view is never persisted; the commit applies its writes")
 
     # -- the result
-    def write_set(self) -> list[tuple[Key, int, bool]]:
+    def write_set(self) -> list[Write]:
         """(key, value, is_delta) for everything this incarnation wrote."""
-        writes: list[tuple[Key, int, bool]] = []
+        writes: list[Write] = []
         for (address, name), value in self.fields.items():
             if name == "credit":
                 writes.append(((address, Kind.BALANCE, None), value % UINT256, True))

@@ -13,16 +13,14 @@ from multiprocessing.connection import Connection
 
 from eth.abc import SignedTransactionAPI, StateAPI
 from eth.constants import BLANK_ROOT_HASH
-from eth_typing import Address
 from eth.exceptions import PyEVMError
+from eth_typing import Address
 from eth_utils import ValidationError
 
-from .core import CapacityError, Core
+from .core import CapacityError, Core, Task, TaskKind
 from .outcome import Outcome
-from .statedb import AncestorLookup
+from .statedb import AncestorLookup, StorageCollision
 from .txview import BaseReads, Blocked, TrackingAccountDB
-
-TASK_NONE, TASK_EXECUTE, TASK_VALIDATE, TASK_DONE = 0, 1, 2, 3
 
 
 class _ParallelState:
@@ -41,15 +39,10 @@ class _ParallelState:
         else:
             super().delta_balance(address, delta)  # type: ignore[misc]
 
-    def has_code_or_nonce(self, address: Address) -> bool:
-        """With EIP-7610's storage check, as parevm's reference state makes it."""
-        accounts = self._account_db  # type: ignore[attr-defined]
-        return super().has_code_or_nonce(address) or not accounts.storage_is_empty(address)  # type: ignore[misc]
-
 
 @functools.cache
 def parallel_state_class(base: type[StateAPI]) -> type[StateAPI]:
-    return type(f"Parallel{base.__name__}", (_ParallelState, AncestorLookup, base), {})
+    return type(f"Parallel{base.__name__}", (_ParallelState, StorageCollision, AncestorLookup, base), {})
 
 
 class Worker:
@@ -70,24 +63,23 @@ class Worker:
         self.state_class = parallel_state_class(fork_state_class)
         self.context = pre.execution_context
         self.ancestors = getattr(pre, "ancestors", None)
+        self.code_cache: dict[bytes, bytes] = {}
 
     def run(self) -> None:
         """The Block-STM loop; ends when the scheduler says the block is done."""
         try:
             while True:
-                kind, tx, incarnation = self.core.next_task()
-                if kind == TASK_DONE:
+                task: Task | None = self.core.next_task()
+                if task.kind == TaskKind.DONE:
                     break
-                if kind == TASK_NONE:
+                if task.kind == TaskKind.NONE:
                     os.sched_yield()
                     continue
-                task = (kind, tx, incarnation)
-                while task is not None:
-                    kind, tx, incarnation = task
-                    if kind == TASK_EXECUTE:
-                        task = self.execute(tx, incarnation)
+                while task is not None:  # a finished task may hand over the next one
+                    if task.kind == TaskKind.EXECUTE:
+                        task = self.execute(task.tx, task.incarnation)
                     else:
-                        task = self.validate(tx, incarnation)
+                        task = self.validate(task.tx, task.incarnation)
         except CapacityError as full:
             self.results.send(("full", str(full)))
             raise
@@ -97,8 +89,8 @@ class Worker:
         finally:
             self.results.close()
 
-    def execute(self, tx: int, incarnation: int) -> tuple[int, int, int] | None:
-        base = BaseReads(self.core, tx, self.pre)
+    def execute(self, tx: int, incarnation: int) -> Task | None:
+        base = BaseReads(self.core, tx, self.pre, self.code_cache)
         state = self.state_class(base, self.context, BLANK_ROOT_HASH)
         state.ancestors = self.ancestors
         accounts: TrackingAccountDB = state._account_db
@@ -112,15 +104,14 @@ class Worker:
         if base.blocked_on is not None:
             if self.core.add_dependency(tx, base.blocked_on):
                 return None
-            return (TASK_EXECUTE, tx, incarnation)
+            return Task(TaskKind.EXECUTE, tx, incarnation)
         for code_hash, code in accounts.code.items():
             self.core.code_put(code_hash, code)
-        reads = [(key, kind, version, value) for key, (kind, version, value) in base.recorded.items()]
-        wrote_new = self.core.finish_incarnation(tx, incarnation, reads, writes)
+        wrote_new = self.core.finish_incarnation(tx, incarnation, list(base.recorded.values()), writes)
         self.results.send((tx, incarnation, outcome))
         return self.core.finish_execution(tx, incarnation, wrote_new)
 
-    def validate(self, tx: int, incarnation: int) -> tuple[int, int, int] | None:
+    def validate(self, tx: int, incarnation: int) -> Task | None:
         aborted = not self.core.validate(tx) and self.core.try_validation_abort(tx, incarnation)
         if aborted:
             self.core.mark_estimates(tx)
