@@ -153,3 +153,22 @@ def test_capacity_running_out_grows_and_reruns(generated_block_file, monkeypatch
     result = same_result(load_block_file(generated_block_file), ParallelExecutor(2, force=True))
     assert result.stats.parallel
     assert any(retry.startswith("capacity") for retry in result.stats.retries)
+
+
+def test_view_checkpoints_are_unique_and_nest():
+    """Two snapshots with no write between them must still differ (Cancun's transient storage
+    journals the same checkpoints and rejects a repeated one)."""
+    from parevm.txview import TrackingAccountDB
+
+    view = TrackingAccountDB(base=None)
+    outer = view.record()
+    view.mark_address_warm(b"\x01" * 20)
+    inner = view.record()
+    again = view.record()
+    assert len({outer, inner, again}) == 3
+    view.mark_address_warm(b"\x02" * 20)
+    view.discard(again)
+    assert view.is_address_warm(b"\x01" * 20) and not view.is_address_warm(b"\x02" * 20)
+    view.commit(inner)
+    view.discard(outer)
+    assert not view.is_address_warm(b"\x01" * 20)

@@ -14,6 +14,7 @@ from typing import Any
 
 from eth.abc import AccountDatabaseAPI, StateAPI
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
+from eth.db.journal import get_next_checkpoint
 from eth_typing import Address, Hash32
 from eth_utils import keccak
 
@@ -121,7 +122,10 @@ class TrackingAccountDB(AccountDatabaseAPI):
     """py-evm's account database interface over BaseReads, for one incarnation.
 
     Field-level: a transaction that only pays a recipient reads the recipient's balance, not
-    its nonce or code. Reverts roll back an undo log; a checkpoint is its length.
+    its nonce or code. Reverts roll back an undo log to the length it had at the checkpoint.
+    Checkpoints are py-evm's own unique ids, not the length itself: Cancun's transient storage
+    journals the same checkpoints and refuses one it has seen (two snapshots with no write
+    between them would have the same length).
     """
 
     def __init__(self, base: BaseReads, state_root: Hash32 = BLANK_ROOT_HASH) -> None:
@@ -132,6 +136,7 @@ class TrackingAccountDB(AccountDatabaseAPI):
         self.code: dict[bytes, bytes] = {}
         self.warm: set[Any] = set()
         self._undo: list[Callable[[], None]] = []
+        self._marks: dict[Any, int] = {}  # checkpoint -> length of the undo log then
 
     # -- the undo log
     def _put(self, table: dict, key: Any, value: Any) -> None:
@@ -145,14 +150,18 @@ class TrackingAccountDB(AccountDatabaseAPI):
             self._undo.append(lambda: table.__setitem__(key, old))
 
     def record(self) -> Any:
-        return len(self._undo)
+        checkpoint = get_next_checkpoint()
+        self._marks[checkpoint] = len(self._undo)
+        return checkpoint
 
     def discard(self, checkpoint: Any) -> None:
-        while len(self._undo) > checkpoint:
+        mark = self._marks.pop(checkpoint)
+        while len(self._undo) > mark:
             self._undo.pop()()
 
     def commit(self, checkpoint: Any) -> None:
         """Nothing to merge: the undo log already holds the changes in order."""
+        del self._marks[checkpoint]
 
     def lock_changes(self) -> None:
         self.warm.clear()
