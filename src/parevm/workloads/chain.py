@@ -1,4 +1,4 @@
-"""Generated blocks with a complete genesis, made and mined by py-evm's own chain.
+"""Keys, transactions and mining for generated blocks, on py-evm's own chain.
 
 The header py-evm's MiningChain produces is the block's expected values, so replaying a
 generated block checks parevm against py-evm's independent block-building path.
@@ -13,13 +13,14 @@ from eth.db.atomic import AtomicDB
 from eth_keys import keys
 from eth_utils import keccak
 
-from .blockinput import Account
-from .blockwriter import block_file_json
-from .forks import FORKS
+from ..blockinput import Account
+from ..blockwriter import block_file_json
+from ..forks import FORKS
 
 CHAIN_ID = 1337
 FUNDS = 10**24
 GWEI = 10**9
+SLOT_SECONDS = 12
 
 
 def key(seed: int, role: bytes, index: int) -> keys.PrivateKey:
@@ -27,6 +28,10 @@ def key(seed: int, role: bytes, index: int) -> keys.PrivateKey:
     return keys.PrivateKey(
         keccak(b"parevm-workload" + role + seed.to_bytes(8, "big") + index.to_bytes(8, "big"))
     )
+
+
+def address_of(private_key: keys.PrivateKey) -> bytes:
+    return private_key.public_key.to_canonical_address()
 
 
 def dynamic_fee_transaction(
@@ -46,26 +51,19 @@ def mine(
     coinbase: bytes = b"\x00" * 20,
     fork: str = "Cancun",
 ) -> dict[str, Any]:
-    """A block file of `transactions` on a genesis of exactly `pre_state`, mined by py-evm."""
+    """A block file of `transactions` on a genesis of exactly `pre_state`, mined by py-evm.
+
+    The block's timestamp is one slot after the genesis', not py-evm's default of the clock,
+    so the same transactions always make the same block.
+    """
     gas_limit = max(30_000_000, 2 * sum(tx.gas for tx in transactions))
     chain = _genesis_chain(pre_state, fork, gas_limit)
     genesis = chain.get_canonical_head()
-    result, _, _ = chain.mine_all(transactions, coinbase=coinbase)
+    timestamp = genesis.timestamp + SLOT_SECONDS
+    result, _, _ = chain.mine_all(transactions, coinbase=coinbase, timestamp=timestamp)
     return block_file_json(
         result.imported_block, CHAIN_ID, fork, pre_state, {0: genesis.hash}, complete_state=True
     )
-
-
-def transfers(txs: int, seed: int = 0) -> dict[str, Any]:
-    """`txs` plain ETH transfers, each from its own sender to its own recipient."""
-    senders = [key(seed, b"sender", i) for i in range(txs)]
-    recipients = [key(seed, b"recipient", i).public_key.to_canonical_address() for i in range(txs)]
-    pre_state = {k.public_key.to_canonical_address(): Account(balance=FUNDS) for k in senders}
-    transactions = [
-        dynamic_fee_transaction(sender, 0, recipient, value=10**15 + i)
-        for i, (sender, recipient) in enumerate(zip(senders, recipients))
-    ]
-    return mine(pre_state, transactions)
 
 
 def _genesis_chain(pre_state: dict[bytes, Account], fork: str, gas_limit: int) -> MiningChain:
