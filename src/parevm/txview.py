@@ -223,7 +223,10 @@ class TrackingAccountDB(AccountDatabaseAPI):
         return bool(self._field(address, "exists", Kind.EXISTENCE))
 
     def touch_account(self, address: Address) -> None:
-        self._set(address, "exists", 1)
+        """py-evm writes the account back as it is: a change only if it did not exist (so
+        calling a contract reads its existence instead of writing it for every caller)."""
+        if not self.account_exists(address):
+            self._set(address, "exists", 1)
 
     def account_has_code_or_nonce(self, address: Address) -> bool:
         return self.get_nonce(address) != 0 or self.get_code_hash(address) != EMPTY_SHA3
