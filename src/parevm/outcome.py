@@ -19,10 +19,12 @@ class Outcome:
     is_error: bool = False
     logs: tuple[tuple[bytes, tuple[int, ...], bytes], ...] = ()
     invalid: Exception | None = None  # the ValidationError sequential py-evm would raise
+    seconds: float = 0.0  # the incarnation's execution time in its worker (for analysis)
 
     @classmethod
-    def of(cls, computation: ComputationAPI) -> "Outcome":
+    def of(cls, computation: ComputationAPI, seconds: float) -> "Outcome":
         return cls(
+            seconds=seconds,
             gas_remaining=computation.get_gas_remaining(),
             gas_refund=computation.get_gas_refund(),
             data_floor_gas=getattr(computation, "data_floor_gas", 0),

@@ -80,7 +80,9 @@ class ParallelExecutor(ParevmExecutor):
                     started = time.perf_counter()
                     outcomes = self._run(core, vm, transactions)
                     stats.phases["parallel"] = time.perf_counter() - started
-                    stats.record_core(core, self.keys)
+                    stats.record_core(core)
+                    if self.keys:
+                        stats.record_keys(core, outcomes)
                     started = time.perf_counter()
                     header, receipts = commit_block(
                         vm, transactions, base_header, outcomes, core.tx_writes, core.code_get

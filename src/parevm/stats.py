@@ -1,13 +1,18 @@
 """ExecutionStats: what the parallel engine did for one block, for reports and analysis."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .native import Key
+from .outcome import Outcome
 
 
 @dataclass
 class ExecutionStats:
-    """Counts from the native core, time per phase, and each transaction's final read and
-    write keys. `fallback` says why a block ran sequentially (None: it ran in parallel)."""
+    """Counts from the native core, time per phase, and (on request) each transaction's final
+    read keys, written keys, commutative credits (delta_keys) and execution time.
+    `fallback` says why a block ran sequentially (None: it ran in parallel)."""
 
     workers: int
     transactions: int
@@ -18,8 +23,10 @@ class ExecutionStats:
     estimate_aborts: int = 0
     retries: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
-    read_keys: list[list[Any]] = field(default_factory=list)
-    write_keys: list[list[Any]] = field(default_factory=list)
+    read_keys: list[list[Key]] = field(default_factory=list)
+    write_keys: list[list[Key]] = field(default_factory=list)
+    delta_keys: list[list[Key]] = field(default_factory=list)
+    tx_seconds: list[float] = field(default_factory=list)
 
     @property
     def parallel(self) -> bool:
@@ -29,16 +36,23 @@ class ExecutionStats:
     def reexecutions(self) -> int:
         return max(0, self.executions - self.transactions) if self.parallel else 0
 
-    def record_core(self, core: Any, keys: bool) -> None:
-        """The core's counters; with `keys`, every transaction's final read and write keys."""
+    def record_core(self, core: Any) -> None:
+        """The core's counters."""
         counts = core.stats()
         self.executions = counts["executions"]
         self.validations = counts["validations"]
         self.failed_validations = counts["failed_validations"]
         self.estimate_aborts = counts["dependencies"]
-        if keys:
-            self.read_keys = [[key for key, *_ in core.tx_reads(tx)] for tx in range(self.transactions)]
-            self.write_keys = [[key for key, *_ in core.tx_writes(tx)] for tx in range(self.transactions)]
+
+    def record_keys(self, core: Any, outcomes: Sequence[Outcome]) -> None:
+        """Every transaction's final read and write keys and execution time."""
+        self.read_keys, self.write_keys, self.delta_keys = [], [], []
+        for tx in range(self.transactions):
+            self.read_keys.append([key for key, *_ in core.tx_reads(tx)])
+            writes = core.tx_writes(tx)
+            self.write_keys.append([key for key, _, delta in writes if not delta])
+            self.delta_keys.append([key for key, _, delta in writes if delta])
+        self.tx_seconds = [outcome.seconds for outcome in outcomes]
 
     def to_json(self, keys: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -54,11 +68,13 @@ class ExecutionStats:
             "phases": {name: round(seconds, 6) for name, seconds in self.phases.items()},
         }
         if keys:
-            out["read_keys"] = [[_key_json(k) for k in tx] for tx in self.read_keys]
-            out["write_keys"] = [[_key_json(k) for k in tx] for tx in self.write_keys]
+            out["read_keys"] = [[key_json(k) for k in tx] for tx in self.read_keys]
+            out["write_keys"] = [[key_json(k) for k in tx] for tx in self.write_keys]
+            out["delta_keys"] = [[key_json(k) for k in tx] for tx in self.delta_keys]
+            out["tx_seconds"] = [round(seconds, 6) for seconds in self.tx_seconds]
         return out
 
 
-def _key_json(key: Any) -> list[Any]:
+def key_json(key: Key) -> list[Any]:
     address, kind, slot = key
     return ["0x" + address.hex(), kind.name.lower(), None if slot is None else hex(slot)]

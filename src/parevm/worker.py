@@ -7,6 +7,7 @@ Outcome per finished incarnation; write and read sets stay in the shared core.
 
 import functools
 import os
+import time
 import traceback
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -94,13 +95,15 @@ class Worker:
         state = self.state_class(base, self.context, BLANK_ROOT_HASH)
         state.ancestors = self.ancestors
         accounts: TrackingAccountDB = state._account_db
+        started = time.perf_counter()
         try:
-            outcome = Outcome.of(state.apply_transaction(self.transactions[tx]))
+            computation = state.apply_transaction(self.transactions[tx])
+            outcome = Outcome.of(computation, time.perf_counter() - started)
             writes = accounts.write_set()
         except Blocked:
             pass
         except (ValidationError, PyEVMError) as invalid:  # the transaction itself is invalid
-            outcome, writes = Outcome(invalid=invalid), []
+            outcome, writes = Outcome(invalid=invalid, seconds=time.perf_counter() - started), []
         if base.blocked_on is not None:
             if self.core.add_dependency(tx, base.blocked_on):
                 return None

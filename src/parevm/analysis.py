@@ -1,0 +1,111 @@
+"""What limits a block's parallel speedup, measured on the block itself (`parevm analyze`).
+
+The engine runs the block with one worker, so each transaction executes exactly once; its
+final read and write sets give the dependency graph (see depgraph), its receipts the gas and
+its worker the execution time of every transaction.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import depgraph
+from .blockinput import BlockInput
+from .native import Key
+from .parallel import ParallelExecutor
+from .replay import replay
+from .result import BlockResult
+from .stats import key_json
+
+
+@dataclass(frozen=True)
+class BlockAnalysis:
+    """A block's graph with both weights (gas used, measured seconds) and their paths."""
+
+    name: str
+    result: BlockResult
+    graph: depgraph.Graph
+    gas: tuple[int, ...]
+    seconds: tuple[float, ...]
+    by_gas: depgraph.Path
+    by_time: depgraph.Path
+    contracts: frozenset[bytes]  # addresses with code before the block
+
+    @property
+    def transactions(self) -> int:
+        return len(self.gas)
+
+    @property
+    def bound(self) -> float:
+        """Total execution time / the critical path by time (the figure bench reports)."""
+        return depgraph.bound(self.seconds, self.by_time)
+
+    @property
+    def bound_gas(self) -> float:
+        return depgraph.bound(self.gas, self.by_gas)
+
+    def scheduled(self, workers: int) -> float:
+        """The speedup of the ideal in-order schedule on `workers` (by measured time)."""
+        return depgraph.scheduled_speedup(self.graph, self.seconds, workers)
+
+    def hot_keys(self, count: int = 5) -> list[tuple[Key, int]]:
+        """The keys most transactions depend on another through."""
+        ranked = sorted(self.graph.carried.items(), key=lambda item: -len(item[1]))
+        return [(key, len(txs)) for key, txs in ranked[:count]]
+
+    def hot_accounts(self, count: int = 5) -> list[tuple[bytes, int]]:
+        """The accounts (contracts or not) whose keys most transactions depend through."""
+        by_account: dict[bytes, set[int]] = {}
+        for (address, _, _), txs in self.graph.carried.items():
+            by_account.setdefault(address, set()).update(txs)
+        ranked = sorted(by_account.items(), key=lambda item: (-len(item[1]), item[0]))
+        return [(address, len(txs)) for address, txs in ranked[:count]]
+
+    def to_json(self, workers: int) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "transactions": self.transactions,
+            "gas": sum(self.gas),
+            "seconds": round(sum(self.seconds), 6),
+            "dependent_transactions": self.graph.dependent,
+            "edges": self.graph.edges,
+            "critical_path_gas": {"gas": self.by_gas.weight, "transactions": list(self.by_gas.txs)},
+            "critical_path_time": {
+                "seconds": round(self.by_time.weight, 6), "transactions": list(self.by_time.txs)
+            },
+            "bound": round(self.bound, 4),
+            "bound_gas": round(self.bound_gas, 4),
+            "workers": workers,
+            "bound_at_workers": round(min(self.bound, workers), 4),
+            "scheduled_at_workers": round(self.scheduled(workers), 4),
+            "hot_keys": [{"key": key_json(key), "transactions": n} for key, n in self.hot_keys()],
+            "hot_accounts": [
+                {"address": "0x" + address.hex(), "contract": address in self.contracts, "transactions": n}
+                for address, n in self.hot_accounts()
+            ],
+            "checks_ok": self.result.ok,
+            "dependencies": [sorted(d) for d in self.graph.dependencies],
+        }
+
+
+def analyze_block(block: BlockInput, name: str | None = None) -> BlockAnalysis:
+    """Run the block once through the engine (one worker, every block in parallel) and
+    build its graph from what each transaction finally read and wrote."""
+    executor = ParallelExecutor(workers=1, force=True, keys=True)
+    result = replay(block, executor)
+    stats = result.stats
+    if stats is None or not stats.parallel:
+        reason = stats.fallback if stats else "no engine statistics"
+        raise RuntimeError(f"block {block.number}: the engine did not run it in parallel ({reason})")
+    graph = depgraph.dependency_graph(stats.read_keys, stats.write_keys, stats.delta_keys)
+    gas = tuple(receipt.gas_used for receipt in result.receipts)
+    seconds = tuple(stats.tx_seconds)
+    return BlockAnalysis(
+        name=name or str(block.number),
+        result=result,
+        graph=graph,
+        gas=gas,
+        seconds=seconds,
+        by_gas=depgraph.critical_path(graph, gas),
+        by_time=depgraph.critical_path(graph, seconds),
+        contracts=frozenset(a for a, account in block.pre_state.items() if account.code),
+    )

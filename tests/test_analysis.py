@@ -1,0 +1,71 @@
+"""`parevm analyze` on generated blocks whose dependency graph is known from how they were made."""
+
+import pytest
+
+from parevm.analysis import analyze_block
+from parevm.blockfile import block_input_from_json
+from parevm.workloads import generate
+
+TRANSFER_GAS = 21_000
+
+
+def analyzed(name: str, txs: int, contention: int | None = None):
+    block = block_input_from_json(generate(name, txs, contention, seed=3), name)
+    return block, analyze_block(block)
+
+
+@pytest.mark.parametrize("name", ["transfers", "erc20", "amm"])
+def test_distinct_senders_recipients_and_pools_are_independent(name):
+    """Calls into one token contract, or swaps on different pools of the same two tokens,
+    share no written key (each touches its own balances and its own pool)."""
+    _, analysis = analyzed(name, 12, 12)
+    assert analysis.result.ok
+    assert analysis.graph.edges == 0
+    assert analysis.bound_gas == pytest.approx(sum(analysis.gas) / max(analysis.gas))
+
+
+@pytest.mark.parametrize("name", ["counter", "amm"])
+def test_one_counter_or_one_pool_is_a_chain(name):
+    _, analysis = analyzed(name, 10, 1)
+    assert analysis.graph.dependencies == (frozenset(),) + tuple(frozenset({i}) for i in range(9))
+    assert analysis.by_gas.txs == tuple(range(10))
+    assert analysis.bound_gas == 1.0
+
+
+def test_independent_transfers_weights():
+    _, analysis = analyzed("transfers", 12)
+    assert analysis.gas == (TRANSFER_GAS,) * 12
+    assert analysis.by_gas.weight == TRANSFER_GAS
+    assert analysis.bound_gas == 12.0
+    assert analysis.bound == pytest.approx(sum(analysis.seconds) / max(analysis.seconds))
+
+
+@pytest.mark.parametrize("recipients", [1, 2, 3])
+def test_hot_recipients_chain_their_transfers(recipients):
+    """A transfer credits its recipient's balance for real (a read, then a write), so each
+    transfer depends on the one before it to the same recipient, and on nothing else."""
+    block, analysis = analyzed("transfers-hot", 12, recipients)
+    last_to: dict[bytes, int] = {}
+    expected = []
+    for tx, transaction in enumerate(block.transactions):
+        expected.append(frozenset({last_to[transaction.to]}) if transaction.to in last_to else frozenset())
+        last_to[transaction.to] = tx
+    assert len(last_to) == recipients
+    assert analysis.graph.dependencies == tuple(expected)
+    longest = max(sum(1 for t in block.transactions if t.to == to) for to in last_to)
+    assert analysis.by_gas.weight == longest * TRANSFER_GAS
+    assert analysis.bound_gas == pytest.approx(12 / longest)
+    hottest, count = analysis.hot_accounts(1)[0]
+    assert hottest in last_to
+    assert count == max(sum(1 for t in block.transactions if t.to == to) for to in last_to) - 1
+
+
+def test_counter_report():
+    _, analysis = analyzed("counter", 10, 1)
+    assert analysis.bound == pytest.approx(1.0)
+    assert analysis.scheduled(2) == pytest.approx(1.0)
+    counter, count = analysis.hot_accounts(1)[0]
+    assert counter in analysis.contracts and count == 9
+    json_form = analysis.to_json(2)
+    assert json_form["dependencies"][1:] == [[i] for i in range(9)]
+    assert json_form["bound_at_workers"] == pytest.approx(1.0, abs=1e-3)
