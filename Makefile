@@ -6,10 +6,14 @@ STAMP := $(VENV)/.installed
 NATIVE_SOURCES := $(wildcard native/*.c native/*.h) native/cdef.h native/build_native.py
 CFLAGS_TEST := -std=c11 -g -O1 -Wall -Wextra -Werror
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-DEMO_TXS ?= 500
+DEMO_TXS ?= 400
 JOBS ?= auto
 
-.PHONY: demo test test-fast native-test conformance clean
+BENCH_TXS ?= 2000
+BENCH_WORKERS ?= 1,2
+CORPUS ?= ../shared/data/mainnet
+
+.PHONY: demo bench bench-quick test test-fast native-test conformance contracts clean
 
 $(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,11 +39,28 @@ test: $(STAMP) native-test
 test-fast: $(STAMP) native-test
 	$(BIN)/python -m pytest -n $(JOBS) -q -m "not slow" tests
 
+# Every workload at a size that takes about two minutes here: the table, and out/demo.png.
 demo: $(STAMP)
 	mkdir -p out
-	$(BIN)/parevm generate --txs $(DEMO_TXS) -o out/transfers-$(DEMO_TXS).json.gz
-	$(BIN)/parevm replay --sequential out/transfers-$(DEMO_TXS).json.gz
-	$(BIN)/parevm replay out/transfers-$(DEMO_TXS).json.gz
+	$(BIN)/parevm bench --txs $(DEMO_TXS) --workers $(BENCH_WORKERS) --repeat 1 \
+		--json out/demo.json --plot out/demo.png
+
+# The full report: every workload at BENCH_TXS, then the mainnet corpus (tens of minutes).
+bench: $(STAMP)
+	mkdir -p out
+	$(BIN)/parevm bench --txs $(BENCH_TXS) --workers $(BENCH_WORKERS) --repeat 3 \
+		--json out/bench-workloads.json --markdown out/bench-workloads.md --plot out/bench-workloads.png
+	$(BIN)/parevm bench --corpus $(CORPUS) --workers $(BENCH_WORKERS) --repeat 1 \
+		--json out/bench-mainnet.json --markdown out/bench-mainnet.md --plot out/bench-mainnet.png
+
+# The pytest-benchmark suite: small sizes, for a developer to run often.
+bench-quick: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider benchmarks
+
+# Recompile contracts/*.sol into src/parevm/workloads/contracts.json (needs node and npm; the
+# artifact is committed, so building and testing parevm never needs them).
+contracts:
+	cd contracts && npm ci --no-audit --no-fund && node compile.js
 
 conformance: $(STAMP)
 	$(BIN)/parevm conformance ../shared/data/fixtures

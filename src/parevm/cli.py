@@ -1,4 +1,5 @@
-"""The `parevm` command line: replay block files, run consensus fixtures."""
+"""The `parevm` command line: replay block files, run consensus fixtures, generate workloads,
+benchmark and analyze blocks."""
 
 import argparse
 import json
@@ -8,19 +9,23 @@ import sys
 import traceback
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import crypto
-from .blockfile import load_block_file
+from .analysis import BlockAnalysis, analyze_block
+from .bench import Target, bench, modes
+from .blockfile import block_input_from_json, load_block_file
 from .conformance import FixtureOutcome, collect_entries, run_entries
 from .errors import InputError, ParevmError
 from .fixtures import find_fixture_files
-from .jsonfile import write_json
+from .jsonfile import write_atomic, write_json
 from .modes import Mode, executor_for
 from .progress import Progress
 from .replay import replay
 from .result import BlockResult
+from .stats import key_json
 from .table import render
-from .workloads import transfers
+from .workloads import WORKLOADS, generate, workload_spec
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -103,26 +108,228 @@ def _parser() -> argparse.ArgumentParser:
     conformance.add_argument("--json", action="store_true", help="print one JSON object per test")
     conformance.set_defaults(run=_conformance)
 
-    generate = commands.add_parser(
+    generate_cmd = commands.add_parser(
         "generate",
         parents=[common],
         help="write a generated block file (a workload with its complete genesis)",
-        description="Generate a block of plain transfers, each from its own sender to its own "
-        "recipient, mined by py-evm's own chain so its header holds independent expected values.",
+        description="Generate a workload's block, mined by py-evm's own chain on a genesis of "
+        "exactly its pre-state, so the file holds independent expected values, state root "
+        "included. Workloads (K: the contention knob):\n" + _workload_list(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    generate.add_argument("--txs", type=int, default=100, help="transactions (default 100)")
-    generate.add_argument("--seed", type=int, default=0, help="seed of keys and values (default 0)")
-    generate.add_argument("-o", "--output", required=True, help="the block file to write (.json or .json.gz)")
-    generate.set_defaults(run=_generate)
+    generate_cmd.add_argument(
+        "--workload", default="transfers", metavar="W[:K]", help="the workload (default transfers)"
+    )
+    generate_cmd.add_argument("--txs", type=_positive, default=100, help="transactions (default 100)")
+    generate_cmd.add_argument("--seed", type=int, default=0, help="seed of keys and values (default 0)")
+    generate_cmd.add_argument("-o", "--output", required=True, help="the block file to write (.json or .json.gz)")
+    generate_cmd.set_defaults(run=_generate)
+
+    bench_cmd = commands.add_parser(
+        "bench",
+        parents=[common],
+        help="measure py-evm, parevm sequential and parallel on workloads or block files",
+        description="For each workload or block: plain py-evm (apply_all_transactions), parevm "
+        "sequential and the parallel engine at each worker count, run alternately, median of "
+        "--repeat runs, every run checked (parallel results must equal sequential ones). "
+        "Reports seconds (the whole replay: pre-state, transactions, roots, diff), tx/s, gas/s, "
+        "speedup against both sequential baselines, efficiency (speedup / workers), "
+        "re-executions per transaction and the block's bound (total work / critical path, "
+        "see `parevm analyze`). Exit status: 0 all checks hold, 1 a check failed, 2 bad input.\n\n"
+        "Workloads (K: the contention knob):\n" + _workload_list(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bench_cmd.add_argument(
+        "--workload", action="append", metavar="W[:K]",
+        help="a workload, repeatable (default: all of them, unless --corpus is given)",
+    )
+    bench_cmd.add_argument("--txs", type=_positive, default=1000, help="transactions per workload (default 1000)")
+    bench_cmd.add_argument("--seed", type=int, default=0, help="seed of the workloads (default 0)")
+    bench_cmd.add_argument("--corpus", metavar="DIR", help="also benchmark every block file in DIR, a row per block and a total")
+    bench_cmd.add_argument(
+        "--workers", type=_worker_list, default=sorted({1, os.cpu_count() or 1}), metavar="N,N,...",
+        help="worker counts for the parallel engine (default: 1 and the number of cores)",
+    )
+    bench_cmd.add_argument("--repeat", type=_positive, default=3, help="runs per mode; the median counts (default 3)")
+    bench_cmd.add_argument("--json", metavar="FILE", help='write {"machine": ..., "rows": [...]} to FILE')
+    bench_cmd.add_argument("--markdown", metavar="FILE", help="write the table as Markdown to FILE")
+    bench_cmd.add_argument("--plot", metavar="FILE.png", help="write a PNG: speedup against workers, and against each block's bound")
+    bench_cmd.set_defaults(run=_bench)
+
+    analyze_cmd = commands.add_parser(
+        "analyze",
+        parents=[common],
+        help="a block's dependency graph, critical path, bound and contended keys",
+        description="Run each block once through the engine (one worker) and build its "
+        "dependency graph from the final read and write sets: transaction j depends on the "
+        "last earlier transaction that wrote a key j read (the fee recipient's credits commute). "
+        "Reports the critical path by gas and by measured execution time, the bound "
+        "total work / critical path (no number of workers can beat it), min(bound, workers), "
+        "the ideal in-order schedule on --workers, and the most contended keys and accounts.",
+    )
+    analyze_cmd.add_argument("files", nargs="+", metavar="FILE", help="block files")
+    analyze_cmd.add_argument(
+        "--workers", type=_positive, default=os.cpu_count() or 1,
+        help="workers for min(bound, workers) and the ideal schedule (default: the number of cores)",
+    )
+    analyze_cmd.add_argument("--json", action="store_true", help="print one JSON object per block (with the whole graph)")
+    analyze_cmd.set_defaults(run=_analyze)
     return parser
 
 
+def _workload_list() -> str:
+    return "\n".join(
+        f"  {w.name:<14} {w.description} (K: {w.contention}, default "
+        f"{w.default_contention if w.default_contention is not None else 'txs'})"
+        for w in WORKLOADS.values()
+    )
+
+
+def _worker_list(text: str) -> list[int]:
+    try:
+        counts = sorted({int(part) for part in text.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected worker counts like 1,2,4, got {text!r}") from None
+    if not counts or counts[0] < 1:
+        raise argparse.ArgumentTypeError(f"worker counts must be at least 1, got {text!r}")
+    return counts
+
+
 def _generate(args: argparse.Namespace) -> int:
-    if args.txs < 1:
-        raise InputError("--txs", f"must be at least 1, got {args.txs}")
-    write_json(args.output, transfers(args.txs, seed=args.seed))
-    print(f"wrote {args.output}: {args.txs} transfers")
+    workload, contention = workload_spec(args.workload)
+    _check_output("--output", args.output)
+    write_json(args.output, generate(workload.name, args.txs, contention, args.seed))
+    print(f"wrote {args.output}: {args.txs} transactions of {args.workload}")
     return EXIT_OK
+
+
+def _check_output(option: str, path: str | None, suffix: str | None = None) -> None:
+    """Fail before the work, not after it, on an output that cannot be written."""
+    if path is None:
+        return
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        raise InputError(option, f"directory {parent} does not exist")
+    if suffix and not path.endswith(suffix):
+        raise InputError(option, f"expected a {suffix} file name, got {path}")
+
+
+def _corpus_files(directory: str) -> list[Path]:
+    root = Path(directory)
+    if not root.is_dir():
+        raise InputError("--corpus", f"{directory} is not a directory")
+    files = [p for p in root.iterdir() if p.name.endswith((".json", ".json.gz"))]
+    if not files:
+        raise InputError("--corpus", f"no block files (.json, .json.gz) in {directory}")
+    return sorted(files, key=_block_order)
+
+
+def _block_order(path: Path) -> tuple[int, str]:
+    """Files named by block number in numeric order, before any others."""
+    stem = _stem(path)
+    return (int(stem), "") if stem.isdigit() else (1 << 64, stem)
+
+
+def _stem(path: Path) -> str:
+    return path.name.removesuffix(".gz").removesuffix(".json")
+
+
+def _bench_targets(args: argparse.Namespace) -> list[Target]:
+    specs = args.workload or ([] if args.corpus else list(WORKLOADS))
+    targets = []
+    for text in specs:
+        workload, contention = workload_spec(text)
+
+        def load(workload=workload, contention=contention, name=text):
+            return block_input_from_json(generate(workload.name, args.txs, contention, args.seed), name)
+
+        targets.append(Target(text, "workload", load))
+    for path in _corpus_files(args.corpus) if args.corpus else []:
+        targets.append(Target(_stem(path), "block", lambda path=path: load_block_file(path)))
+    return targets
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .benchreport import machine, markdown, table, to_json
+
+    _check_output("--json", args.json)
+    _check_output("--markdown", args.markdown)
+    _check_output("--plot", args.plot, ".png")
+    targets = _bench_targets(args)
+    progress = Progress(len(targets) * (1 + args.repeat * len(modes(args.workers))), "bench")
+    rows = bench(targets, args.workers, args.repeat, progress)
+    progress.close()
+    info = machine(args.repeat)
+    print(table(rows))
+    print(
+        f"\nmedian of {args.repeat}; seconds: the whole replay; vs seq / vs py-evm: speedup; "
+        "bound: total work / critical path; sched@w: the ideal schedule on that many workers"
+    )
+    if args.json:
+        write_json(args.json, to_json(rows, info))
+    if args.markdown:
+        write_atomic(args.markdown, markdown(rows, info).encode())
+    if args.plot:
+        from .benchplot import plot
+
+        write_atomic(args.plot, plot(rows, info))
+    written = [f for f in (args.json, args.markdown, args.plot) if f]
+    if written:
+        print("wrote " + ", ".join(written))
+    failed = [r for r in rows if not r.checks_ok]
+    for row in failed:
+        print(f"FAILED {row.name} ({row.mode}, {row.workers} workers): a check failed or parallel differs from sequential")
+    return EXIT_OK if not failed else EXIT_FAILED
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    blocks = [load_block_file(path) for path in args.files]
+    progress = None if args.json or len(blocks) < 2 else Progress(len(blocks), "analyze")
+    analyses = []
+    for block in blocks:
+        analysis = analyze_block(block, str(block.number))
+        analyses.append(analysis)
+        if args.json:
+            print(json.dumps(analysis.to_json(args.workers)), flush=True)
+        if progress:
+            progress.advance(f"block {block.number}")
+    if progress:
+        progress.close()
+    if not args.json:
+        _print_analyses(analyses, args.workers)
+    return EXIT_OK if all(a.result.ok for a in analyses) else EXIT_FAILED
+
+
+def _print_analyses(analyses: list[BlockAnalysis], workers: int) -> None:
+    rows = [
+        [a.name, a.transactions, a.graph.dependent, a.graph.edges, len(a.by_gas.txs),
+         round(a.by_time.weight * 1000, 1), round(sum(a.seconds) * 1000, 1), round(a.bound_gas, 2),
+         round(a.bound, 2), round(min(a.bound, workers), 2), round(a.scheduled(workers), 2),
+         _hottest(a), "ok" if a.result.ok else "FAILED"]
+        for a in analyses
+    ]
+    print(render(
+        ["block", "txs", "dependent", "edges", "path txs (gas)", "path ms", "work ms", "bound gas",
+         "bound", f"min(b,{workers})", f"sched@{workers}", "most contended", "checks"],
+        rows,
+    ))
+    work = sum(sum(a.seconds) for a in analyses)
+    path = sum(a.by_time.weight for a in analyses)
+    if len(analyses) > 1 and path:
+        print(f"\n{len(analyses)} blocks: total work {work:.2f} s, sum of critical paths {path:.2f} s, bound {work / path:.2f}")
+    for a in analyses:
+        keys = "; ".join(f"{' '.join(str(p) for p in key_json(key) if p is not None)} ({n} txs)" for key, n in a.hot_keys(3))
+        if keys:
+            print(f"block {a.name} hottest keys: {keys}")
+
+
+def _hottest(analysis: BlockAnalysis) -> str:
+    hot = analysis.hot_accounts(1)
+    if not hot:
+        return "-"
+    address, count = hot[0]
+    kind = "contract" if address in analysis.contracts else "account"
+    return f"0x{address.hex()[:10]}.. {kind} ({count} txs)"
 
 
 def _mode_cell(result: BlockResult) -> str:

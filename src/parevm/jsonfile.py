@@ -36,11 +36,17 @@ def read_json(path: str | Path) -> Any:
 
 
 def write_json(path: str | Path, obj: Any) -> None:
-    """Write atomically (temporary file, then rename): never a half-written file. Gzip for .gz."""
+    """Write atomically (see write_atomic). Gzip for .gz."""
     path = Path(path)
     data = json.dumps(obj, indent=None if path.suffix == ".gz" else 1).encode()
     if path.suffix == ".gz":
         data = gzip.compress(data, mtime=0)
+    write_atomic(path, data)
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """A temporary file beside `path`, then a rename: never a half-written file."""
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as out:

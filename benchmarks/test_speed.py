@@ -1,0 +1,36 @@
+"""Quick speed checks for developers (pytest-benchmark): `make bench-quick`.
+
+Every workload at a small size, replayed by plain py-evm, parevm sequential and the parallel
+engine with 2 workers; grouped per workload so the modes compare side by side. Each run must
+pass the block's checks; times are reported, never asserted (`make bench` is the full report).
+"""
+
+import pytest
+
+from parevm.blockfile import block_input_from_json
+from parevm.parallel import ParallelExecutor
+from parevm.replay import replay
+from parevm.sequential import PyEvmExecutor, SequentialExecutor
+from parevm.workloads import WORKLOADS, generate
+
+TXS = 200
+EXECUTORS = {
+    "py-evm": PyEvmExecutor,
+    "sequential": SequentialExecutor,
+    "parallel-2": lambda: ParallelExecutor(workers=2),
+}
+
+
+@pytest.fixture(scope="module", params=list(WORKLOADS))
+def block(request):
+    return block_input_from_json(generate(request.param, TXS, seed=1), request.param)
+
+
+@pytest.mark.parametrize("mode", list(EXECUTORS))
+def test_replay(benchmark, block, mode):
+    benchmark.group = block.source
+    executor = EXECUTORS[mode]()
+    result = benchmark.pedantic(replay, args=(block, executor), rounds=3, iterations=1)
+    assert result.ok, result.check_json()
+    if result.stats is not None:
+        benchmark.extra_info["reexecutions"] = result.stats.reexecutions

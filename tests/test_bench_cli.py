@@ -1,0 +1,118 @@
+"""`parevm bench`, `parevm analyze` and `parevm generate` as a user meets them."""
+
+import json
+
+import pytest
+
+from parevm.jsonfile import read_json
+
+from .conftest import MAINNET, require
+from .test_cli import parevm
+
+ROW_FIELDS = {
+    "name", "mode", "workers", "txs", "gas", "seconds", "speedup_vs_sequential", "speedup_vs_pyevm",
+    "reexecutions_per_tx", "bound", "checks_ok",
+}
+
+
+@pytest.mark.parametrize("command", [["bench"], ["analyze"], ["generate"]])
+def test_help(command):
+    done = parevm(*command, "--help")
+    assert done.returncode == 0
+    assert "usage: parevm" in done.stdout
+    if command != ["analyze"]:
+        assert "erc20-hot" in done.stdout and "amm" in done.stdout
+
+
+def test_bench_workloads_writes_json_markdown_and_plot(tmp_path):
+    out = {name: tmp_path / f"bench.{name}" for name in ("json", "md", "png")}
+    done = parevm(
+        "bench", "--workload", "transfers-hot:2", "--workload", "counter", "--txs", "10",
+        "--workers", "1,2", "--repeat", "2",
+        "--json", str(out["json"]), "--markdown", str(out["md"]), "--plot", str(out["png"]),
+    )
+    assert done.returncode == 0, done.stderr
+    report = read_json(out["json"])
+    assert {"cpus", "python", "py-evm", "date", "keccak"} <= set(report["machine"])
+    rows = report["rows"]
+    assert [(r["name"], r["mode"], r["workers"]) for r in rows] == [
+        (name, mode, workers)
+        for name in ("transfers-hot:2", "counter")
+        for mode, workers in (("py-evm", 1), ("sequential", 1), ("parallel", 1), ("parallel", 2))
+    ]
+    for row in rows:
+        assert ROW_FIELDS <= set(row)
+        assert row["checks_ok"] is True and row["txs"] == 10 and len(row["runs"]) == 2
+        assert row["seconds"] == pytest.approx(sum(row["runs"]) / 2, abs=1e-5)  # the median of two
+    sequential = {r["name"]: r["seconds"] for r in rows if r["mode"] == "sequential"}
+    for row in rows:
+        assert row["speedup_vs_sequential"] == pytest.approx(sequential[row["name"]] / row["seconds"], rel=1e-3)
+    counter = [r for r in rows if r["name"] == "counter"]
+    assert all(r["bound"] == pytest.approx(1.0, abs=1e-3) for r in counter)  # one storage slot: a chain
+    assert all(r["gas"] == counter[0]["gas"] > 10 * 21_000 for r in counter)
+    table = done.stdout.splitlines()
+    assert table[0].split()[:3] == ["name", "mode", "workers"] and len(table) >= 2 + len(rows)
+    assert out["md"].read_text().count("\n| ") == len(rows) + 2  # header, rule, rows
+    assert out["png"].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_bench_corpus_has_a_total(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for number in (1150000, 46147):  # two small blocks, named by number as in the corpus
+        source = require(MAINNET / f"{number}.json.gz")
+        (corpus / source.name).symlink_to(source)
+    done = parevm("bench", "--corpus", str(corpus), "--workers", "2", "--repeat", "1", "--json", str(tmp_path / "b.json"))
+    assert done.returncode == 0, done.stderr
+    rows = read_json(tmp_path / "b.json")["rows"]
+    assert [r["name"] for r in rows] == ["46147"] * 3 + ["1150000"] * 3 + ["TOTAL"] * 3
+    totals = [r for r in rows if r["name"] == "TOTAL"]
+    for total in totals:
+        same = [r for r in rows if r["name"] != "TOTAL" and r["mode"] == total["mode"]]
+        assert total["txs"] == sum(r["txs"] for r in same)
+        assert total["seconds"] == pytest.approx(sum(r["seconds"] for r in same), rel=1e-3)
+        assert total["checks_ok"] is True
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--workload", "nope"], "--workload: unknown workload 'nope'"),
+        (["--workload", "amm:0"], "--workload"),
+        (["--corpus", "/nonexistent"], "--corpus: /nonexistent is not a directory"),
+        (["--plot", "out.txt"], "--plot: expected a .png file name"),
+        (["--json", "/nonexistent/dir/x.json"], "--json: directory /nonexistent/dir does not exist"),
+    ],
+)
+def test_bench_bad_input_exits_2_with_one_line(args, message):
+    done = parevm("bench", "--txs", "8", *args)
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_bench_bad_worker_list():
+    done = parevm("bench", "--workers", "1,zero")
+    assert done.returncode == 2 and "worker counts" in done.stderr
+
+
+def test_analyze_table_and_json(tmp_path):
+    path = tmp_path / "counter.json"
+    assert parevm("generate", "--workload", "counter", "--txs", "9", "-o", str(path)).returncode == 0
+    done = parevm("analyze", "--workers", "2", str(path))
+    assert done.returncode == 0, done.stderr
+    header, _, row = done.stdout.splitlines()[:3]
+    assert header.split()[:4] == ["block", "txs", "dependent", "edges"]
+    assert row.split()[:4] == ["1", "9", "8", "8"]
+    assert "contract (8 txs)" in row and row.split()[-1] == "ok"
+    record = json.loads(parevm("analyze", "--json", str(path)).stdout)
+    assert record["dependencies"] == [[]] + [[i] for i in range(8)]
+    assert record["critical_path_gas"]["transactions"] == list(range(9))
+
+
+def test_generate_every_workload_spec(tmp_path):
+    path = tmp_path / "amm.json.gz"
+    done = parevm("generate", "--workload", "amm:2", "--txs", "8", "-o", str(path))
+    assert done.returncode == 0, done.stderr
+    replayed = parevm("replay", "--json", str(path))
+    assert json.loads(replayed.stdout)["checks"]["state_root"] is True
