@@ -17,10 +17,6 @@ class Account:
     code: bytes = b""
     storage: Mapping[int, int] = field(default_factory=dict)
 
-    def is_empty(self) -> bool:
-        """Empty in the EIP-161 sense, with no storage: indistinguishable from absent."""
-        return not (self.balance or self.nonce or self.code or any(self.storage.values()))
-
 
 @dataclass(frozen=True)
 class Expected:

@@ -39,7 +39,10 @@ def _account_change(
     pre: Account | None,
     slots_by_address: Mapping[bytes, set[int]],
 ) -> AccountChange | None:
-    existed = pre is not None and not pre.is_empty()
+    # Every pre-state account is in the prepared trie, an empty one too (build_state_db), so
+    # it existed: comparing so makes the diff independent of which no-op writes an executor
+    # made (py-evm's touch rewrites an account as it is; the parallel engine does not).
+    existed = pre is not None
     before = pre if existed else _ABSENT
     if not state.account_exists(address):
         return AccountChange(exists=False) if existed else None

@@ -172,9 +172,13 @@ class TrackingAccountDB(AccountDatabaseAPI):
         return self.base.value((address, kind, None)) if value is _MISSING else value
 
     def _set(self, address: bytes, name: str, value: Any) -> None:
-        """Any field set makes the account exist, as py-evm's _set_account does."""
+        """Any field set makes the account exist, as py-evm's _set_account does. Whether it
+        existed is read rather than written again: a write would conflict with every later
+        transaction that asks (each CALL does). A credit, which must not read, writes it."""
         self._put(self.fields, (address, name), value)
-        if name != "exists" and self.fields.get((address, "exists")) != 1:
+        if name == "credit" and self.fields.get((address, "exists")) != 1:
+            self._put(self.fields, (address, "exists"), 1)
+        elif name not in ("exists", "credit") and not self._field(address, "exists", Kind.EXISTENCE):
             self._put(self.fields, (address, "exists"), 1)
 
     def get_balance(self, address: Address) -> int:
