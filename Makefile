@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NATIVE_SOURCES := $(wildcard native/*.c native/*.h) native/cdef.h native/build_native.py
 CFLAGS_TEST := -std=c11 -g -O1 -Wall -Wextra -Werror
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-DEMO_TXS ?= 400
+DEMO_TXS ?= 600
 JOBS ?= auto
 
 BENCH_TXS ?= 2000
@@ -31,9 +31,10 @@ native-test:
 	done
 
 # Everything: C tests, then the Python suite (the whole consensus suite and mainnet corpus
-# included) spread over the cores.
+# included) spread over the cores, and the benchmark suite once as plain tests (pytest-benchmark
+# does not time under xdist; its checks still run).
 test: $(STAMP) native-test
-	$(BIN)/python -m pytest -n $(JOBS) -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -n $(JOBS) -q -p no:cacheprovider tests benchmarks
 
 # The suite without the long data-driven runs, for quick iterations.
 test-fast: $(STAMP) native-test

@@ -56,29 +56,35 @@ def test_bench_workloads_writes_json_markdown_and_plot(tmp_path):
     assert out["png"].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
-def test_bench_corpus_has_a_total(tmp_path):
+def test_bench_corpus_has_a_total_and_goes_on_past_a_bad_file(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for number in (1150000, 46147):  # two small blocks, named by number as in the corpus
         source = require(MAINNET / f"{number}.json.gz")
         (corpus / source.name).symlink_to(source)
+    (corpus / "broken.json").write_text("{}")
     done = parevm("bench", "--corpus", str(corpus), "--workers", "2", "--repeat", "1", "--json", str(tmp_path / "b.json"))
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 2  # the broken file is bad input; the others are measured
+    assert done.stderr.count("parevm: error: broken: ") == 1
     rows = read_json(tmp_path / "b.json")["rows"]
     assert [r["name"] for r in rows] == ["46147"] * 3 + ["1150000"] * 3 + ["TOTAL"] * 3
-    totals = [r for r in rows if r["name"] == "TOTAL"]
-    for total in totals:
+    blocks = [r for r in rows if r["name"] != "TOTAL" and r["mode"] == "sequential"]
+    for total in (r for r in rows if r["name"] == "TOTAL"):
         same = [r for r in rows if r["name"] != "TOTAL" and r["mode"] == total["mode"]]
         assert total["txs"] == sum(r["txs"] for r in same)
         assert total["seconds"] == pytest.approx(sum(r["seconds"] for r in same), rel=1e-3)
         assert total["checks_ok"] is True
+        work = sum(r["work_seconds"] for r in blocks)
+        assert total["bound"] == pytest.approx(work / sum(r["critical_path_seconds"] for r in blocks), rel=1e-3)
+    for row in rows:
+        assert 1.0 <= row["scheduled_at_workers"] <= min(row["bound"], row["workers"]) + 1e-3
 
 
 @pytest.mark.parametrize(
     "args,message",
     [
         (["--workload", "nope"], "--workload: unknown workload 'nope'"),
-        (["--workload", "amm:0"], "--workload"),
+        (["--workload", "amm:0"], "--workload: K in 'amm:0' must be a positive integer"),
         (["--corpus", "/nonexistent"], "--corpus: /nonexistent is not a directory"),
         (["--plot", "out.txt"], "--plot: expected a .png file name"),
         (["--json", "/nonexistent/dir/x.json"], "--json: directory /nonexistent/dir does not exist"),

@@ -73,12 +73,16 @@ def test_empty_block():
 sets = st.lists(st.sets(st.sampled_from("abcdef"), max_size=3), min_size=1, max_size=12)
 
 
-@given(reads=sets, writes=sets, weights=st.lists(st.integers(1, 9), min_size=12, max_size=12))
-def test_limits_agree(reads, writes, weights):
+@given(reads=sets, writes=sets, credits=sets, weights=st.lists(st.integers(1, 9), min_size=12, max_size=12))
+def test_limits_agree(reads, writes, credits, weights):
     """The schedule never beats the bound or the worker count, and with unlimited workers
-    it reaches the bound exactly; the critical path is a chain of real dependencies."""
-    n = min(len(reads), len(writes))
-    graph = dependency_graph(reads[:n], writes[:n])
+    it reaches the bound exactly; the critical path is a chain of real dependencies; a
+    transaction depends only on earlier ones that wrote or credited a key it read."""
+    n = min(len(reads), len(writes), len(credits))
+    graph = dependency_graph(reads[:n], writes[:n], credits[:n])
+    for tx, depends in enumerate(graph.dependencies):
+        for earlier in depends:
+            assert earlier < tx and reads[tx] & (writes[earlier] | credits[earlier])
     weights = weights[:n]
     path = critical_path(graph, weights)
     for earlier, later in itertools.pairwise(path.txs):

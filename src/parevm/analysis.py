@@ -10,11 +10,16 @@ from typing import Any
 
 from . import depgraph
 from .blockinput import BlockInput
+from .errors import ParevmError
 from .native import Key
 from .parallel import ParallelExecutor
 from .replay import replay
 from .result import BlockResult
 from .stats import key_json
+
+
+class AnalysisError(ParevmError):
+    """The engine could not run the block in parallel, so it has no read and write sets."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ def analyze_block(block: BlockInput, name: str | None = None) -> BlockAnalysis:
     stats = result.stats
     if stats is None or not stats.parallel:
         reason = stats.fallback if stats else "no engine statistics"
-        raise RuntimeError(f"block {block.number}: the engine did not run it in parallel ({reason})")
+        raise AnalysisError(f"block {block.number}: the engine did not run it in parallel ({reason})")
     graph = depgraph.dependency_graph(stats.read_keys, stats.write_keys, stats.delta_keys)
     gas = tuple(receipt.gas_used for receipt in result.receipts)
     seconds = tuple(stats.tx_seconds)

@@ -2,8 +2,10 @@
 
 Per block, the modes run alternately (the order rotated each repeat) so drift on a shared
 machine hits them alike; the median of the repeats counts. Every run must pass the block's
-checks, and every parallel result must equal the sequential one. The block's bound comes from
-one extra, untimed run that analyzes it (see analysis).
+checks, and every parallel result must equal the first sequential one. A run's time is the
+whole replay (pre-state, system calls, transactions, roots) less the post-state diff, which
+plain py-evm does not compute. The block's bound comes from one extra, untimed run that
+analyzes it (see analysis); it limits the transaction phase, which `execute_seconds` times.
 """
 
 import gc
@@ -14,6 +16,7 @@ from typing import Any
 
 from .analysis import BlockAnalysis, analyze_block
 from .blockinput import BlockInput
+from .errors import ParevmError
 from .parallel import ParallelExecutor
 from .progress import Progress
 from .replay import replay
@@ -24,11 +27,33 @@ from .sequential import PyEvmExecutor, SequentialExecutor
 @dataclass(frozen=True)
 class Target:
     """A block to benchmark: a generated workload or a block file. `load` builds it when
-    its turn comes (a corpus is never held in memory at once)."""
+    its turn comes, so a corpus is never held in memory at once."""
 
     name: str
     kind: str  # "workload" or "block"
     load: Callable[[], BlockInput]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the analysis says of a block: its work and critical path (measured seconds of
+    execution) and its ideal schedule's makespan per worker count."""
+
+    work: float
+    path: float
+    makespans: dict[int, float]
+
+    @classmethod
+    def of(cls, analysis: BlockAnalysis, workers: Sequence[int]) -> "Limits":
+        work = sum(analysis.seconds)
+        return cls(work, analysis.by_time.weight, {w: work / analysis.scheduled(w) for w in (1, *workers)})
+
+    @property
+    def bound(self) -> float:
+        return self.work / self.path if self.path else 1.0
+
+    def scheduled(self, workers: int) -> float:
+        return self.work / self.makespans[workers] if self.makespans[workers] else 1.0
 
 
 @dataclass
@@ -42,18 +67,27 @@ class Row:
     txs: int
     gas: int
     seconds: float  # the median of `runs` (for a total: the sum of the blocks' medians)
+    execute_seconds: float  # likewise, of the transaction phase alone
     runs: tuple[float, ...]
     reexecutions: float  # per run, the mean over the runs
-    bound: float
-    scheduled: float  # the ideal in-order schedule's speedup on `workers` (see depgraph)
+    limits: Limits
     checks_ok: bool
     fallback: str | None = None
     speedup_vs_sequential: float = 1.0
     speedup_vs_pyevm: float = 1.0
+    execute_speedup: float = 1.0  # of the transaction phase, against sequential's
 
     @property
     def efficiency(self) -> float:
         return self.speedup_vs_sequential / self.workers
+
+    @property
+    def bound(self) -> float:
+        return self.limits.bound
+
+    @property
+    def scheduled(self) -> float:
+        return self.limits.scheduled(self.workers)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,12 +99,16 @@ class Row:
             "gas": self.gas,
             "seconds": round(self.seconds, 6),
             "runs": [round(s, 6) for s in self.runs],
+            "execute_seconds": round(self.execute_seconds, 6),
             "tx_per_second": round(self.txs / self.seconds, 2),
             "gas_per_second": round(self.gas / self.seconds),
             "speedup_vs_sequential": round(self.speedup_vs_sequential, 4),
             "speedup_vs_pyevm": round(self.speedup_vs_pyevm, 4),
+            "execute_speedup_vs_sequential": round(self.execute_speedup, 4),
             "efficiency": round(self.efficiency, 4),
             "reexecutions_per_tx": round(self.reexecutions / self.txs, 4) if self.txs else 0.0,
+            "work_seconds": round(self.limits.work, 6),
+            "critical_path_seconds": round(self.limits.path, 6),
             "bound": round(self.bound, 4),
             "bound_at_workers": round(min(self.bound, self.workers), 4),
             "scheduled_at_workers": round(self.scheduled, 4),
@@ -83,61 +121,74 @@ def modes(workers: Sequence[int]) -> list[tuple[str, int]]:
     return [("py-evm", 1), ("sequential", 1)] + [("parallel", w) for w in workers]
 
 
-def bench(targets: Sequence[Target], workers: Sequence[int], repeat: int, progress: Progress | None = None) -> list[Row]:
-    """Rows for every target and mode, then (for more than one block) a TOTAL per mode."""
+def steps(targets: int, workers: Sequence[int], repeat: int) -> int:
+    """Progress steps: per target, loading, analyzing and every timed run."""
+    return targets * (2 + repeat * len(modes(workers)))
+
+
+def bench(
+    targets: Sequence[Target], workers: Sequence[int], repeat: int, progress: Progress | None = None
+) -> tuple[list[Row], list[str]]:
+    """Rows for every target and mode, then for block files a TOTAL per mode; and the errors
+    of targets that could not be measured (the others go on)."""
     executors = {
         ("py-evm", 1): PyEvmExecutor(),
         ("sequential", 1): SequentialExecutor(),
         **{("parallel", w): ParallelExecutor(workers=w) for w in workers},
     }
     rows: list[Row] = []
-    corpus: list[BlockAnalysis] = []
+    errors: list[str] = []
     for target in targets:
-        block = target.load()
-        analysis = analyze_block(block, target.name)
-        if progress:
-            progress.advance(f"{target.name} analyzed")
-        rows.extend(_measure(target, block, analysis, executors, repeat, progress))
-        if target.kind == "block":
-            corpus.append(analysis)
-    if len(corpus) > 1:
-        rows.extend(_totals([r for r in rows if r.kind == "block"], corpus))
-    return rows
+        try:
+            rows.extend(_target(target, executors, workers, repeat, progress))
+        except ParevmError as error:
+            errors.append(f"{target.name}: {error}")
+    blocks = [r for r in rows if r.kind == "block"]
+    if blocks:
+        rows.extend(_totals(blocks))
+    return rows, errors
 
 
-def _measure(
+def _target(
     target: Target,
-    block: BlockInput,
-    analysis: BlockAnalysis,
     executors: dict[tuple[str, int], Any],
+    workers: Sequence[int],
     repeat: int,
     progress: Progress | None,
 ) -> list[Row]:
+    note = progress.advance if progress else lambda _: None
+    note(f"{target.name}: loading")
+    block = target.load()
+    analysis = analyze_block(block, target.name)
+    note(f"{target.name}: analyzed")
     order = list(executors)
     runs: dict[tuple[str, int], list[BlockResult]] = {key: [] for key in order}
     for run in range(repeat):
         for key in order[run % len(order):] + order[: run % len(order)]:
             gc.collect()
             runs[key].append(replay(block, executors[key]))
-            if progress:
-                progress.advance(f"{target.name} {key[0]} {key[1]}")
-    reference = analysis.result
+            note(f"{target.name}: {key[0]} {key[1]}")
+    reference = runs[("sequential", 1)][0]
+    analysis_ok = _same(analysis.result, reference)
+    limits = Limits.of(analysis, workers)
     rows = []
-    for (mode, workers), results in runs.items():
+    for (mode, count), results in runs.items():
         stats = [r.stats for r in results if r.stats is not None]
         rows.append(Row(
             name=target.name,
             kind=target.kind,
             mode=mode,
-            workers=workers,
+            workers=count,
             txs=analysis.transactions,
             gas=sum(analysis.gas),
-            seconds=statistics.median(r.seconds for r in results),
-            runs=tuple(r.seconds for r in results),
+            seconds=statistics.median(r.seconds - r.phases.get("diff", 0.0) for r in results),
+            execute_seconds=statistics.median(r.phases["execute"] for r in results),
+            runs=tuple(r.seconds - r.phases.get("diff", 0.0) for r in results),
             reexecutions=statistics.mean(s.reexecutions for s in stats) if stats else 0.0,
-            bound=analysis.bound,
-            scheduled=analysis.scheduled(workers),
-            checks_ok=all(r.ok and (mode == "py-evm" or _same(r, reference)) for r in results),
+            limits=limits,
+            checks_ok=all(r.ok for r in results) and (
+                mode == "py-evm" or (analysis_ok and all(_same(r, reference) for r in results))
+            ),
             fallback=next((s.fallback for s in stats if s.fallback), None),
         ))
     _speedups(rows)
@@ -151,22 +202,26 @@ def _same(result: BlockResult, reference: BlockResult) -> bool:
 
 
 def _speedups(rows: list[Row]) -> None:
-    sequential = next(r.seconds for r in rows if r.mode == "sequential")
+    sequential = next(r for r in rows if r.mode == "sequential")
     pyevm = next(r.seconds for r in rows if r.mode == "py-evm")
     for row in rows:
-        row.speedup_vs_sequential = sequential / row.seconds
+        row.speedup_vs_sequential = sequential.seconds / row.seconds
         row.speedup_vs_pyevm = pyevm / row.seconds
+        row.execute_speedup = sequential.execute_seconds / row.execute_seconds
 
 
-def _totals(rows: list[Row], analyses: list[BlockAnalysis]) -> list[Row]:
+def _totals(rows: list[Row]) -> list[Row]:
     """Per mode, the corpus as one: summed medians; as bound, the total work over the sum of
     the blocks' critical paths (blocks run one after another), and likewise the schedule."""
-    work = sum(sum(a.seconds) for a in analyses)
-    path = sum(a.by_time.weight for a in analyses)
+    blocks = {r.name: r.limits for r in rows}
+    limits = Limits(
+        work=sum(b.work for b in blocks.values()),
+        path=sum(b.path for b in blocks.values()),
+        makespans={w: sum(b.makespans[w] for b in blocks.values()) for w in next(iter(blocks.values())).makespans},
+    )
     totals = []
     for mode, workers in dict.fromkeys((r.mode, r.workers) for r in rows):
         mine = [r for r in rows if (r.mode, r.workers) == (mode, workers)]
-        makespan = sum(sum(a.seconds) / a.scheduled(workers) for a in analyses)
         totals.append(Row(
             name="TOTAL",
             kind="total",
@@ -175,10 +230,10 @@ def _totals(rows: list[Row], analyses: list[BlockAnalysis]) -> list[Row]:
             txs=sum(r.txs for r in mine),
             gas=sum(r.gas for r in mine),
             seconds=sum(r.seconds for r in mine),
+            execute_seconds=sum(r.execute_seconds for r in mine),
             runs=(),
             reexecutions=sum(r.reexecutions for r in mine),
-            bound=work / path if path else 1.0,
-            scheduled=work / makespan if makespan else 1.0,
+            limits=limits,
             checks_ok=all(r.checks_ok for r in mine),
         ))
     _speedups(totals)

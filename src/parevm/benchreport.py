@@ -14,7 +14,12 @@ from .table import render
 
 HEADERS = (
     "name", "mode", "workers", "txs", "Mgas", "seconds", "tx/s", "Mgas/s", "vs seq", "vs py-evm",
-    "efficiency", "reexec/tx", "bound", "sched@w", "checks",
+    "efficiency", "exec vs seq", "reexec/tx", "bound", "sched@w", "checks",
+)
+LEGEND = (
+    "seconds: median whole replay less the post-state diff; vs seq, vs py-evm: speedup; "
+    "exec vs seq: speedup of the transaction phase alone;\nbound: total work / critical path "
+    "(transaction phase, `parevm analyze`); sched@w: the graph's ideal schedule on that many workers"
 )
 
 
@@ -22,7 +27,7 @@ def cells(row: Row) -> list[object]:
     return [
         row.name, row.mode, row.workers, row.txs, round(row.gas / 1e6, 2), row.seconds,
         round(row.txs / row.seconds), round(row.gas / 1e6 / row.seconds, 2),
-        row.speedup_vs_sequential, row.speedup_vs_pyevm, row.efficiency,
+        row.speedup_vs_sequential, row.speedup_vs_pyevm, row.efficiency, row.execute_speedup,
         round(row.reexecutions / row.txs, 3) if row.txs else 0.0, round(row.bound, 2),
         round(row.scheduled, 2),
         ("ok" if row.checks_ok else "FAILED") + (" (fallback)" if row.fallback else ""),
@@ -44,6 +49,7 @@ def markdown(rows: Sequence[Row], machine: dict[str, Any]) -> str:
     ]
     for row in rows:
         lines.append("| " + " | ".join(_markdown_cell(c) for c in cells(row)) + " |")
+    lines += ["", LEGEND.replace("\n", " ")]
     return "\n".join(lines) + "\n"
 
 
@@ -62,7 +68,6 @@ def machine(repeat: int) -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "py-evm": metadata.version("py-evm"),
-        "parevm": metadata.version("parevm"),
         **backends_in_use(),
     }
 

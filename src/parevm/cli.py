@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import textwrap
 import traceback
 from collections import Counter
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from . import crypto
 from .analysis import BlockAnalysis, analyze_block
-from .bench import Target, bench, modes
+from .bench import Target, bench, steps
 from .blockfile import block_input_from_json, load_block_file
 from .conformance import FixtureOutcome, collect_entries, run_entries
 from .errors import InputError, ParevmError
@@ -112,9 +113,10 @@ def _parser() -> argparse.ArgumentParser:
         "generate",
         parents=[common],
         help="write a generated block file (a workload with its complete genesis)",
-        description="Generate a workload's block, mined by py-evm's own chain on a genesis of "
-        "exactly its pre-state, so the file holds independent expected values, state root "
-        "included. Workloads (K: the contention knob):\n" + _workload_list(),
+        description=_with_workloads(
+            "Generate a workload's block, mined by py-evm's own chain on a genesis of exactly "
+            "its pre-state, so the file holds independent expected values, state root included."
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     generate_cmd.add_argument(
@@ -129,14 +131,16 @@ def _parser() -> argparse.ArgumentParser:
         "bench",
         parents=[common],
         help="measure py-evm, parevm sequential and parallel on workloads or block files",
-        description="For each workload or block: plain py-evm (apply_all_transactions), parevm "
+        description=_with_workloads(
+        "For each workload or block: plain py-evm (apply_all_transactions), parevm "
         "sequential and the parallel engine at each worker count, run alternately, median of "
         "--repeat runs, every run checked (parallel results must equal sequential ones). "
-        "Reports seconds (the whole replay: pre-state, transactions, roots, diff), tx/s, gas/s, "
-        "speedup against both sequential baselines, efficiency (speedup / workers), "
-        "re-executions per transaction and the block's bound (total work / critical path, "
-        "see `parevm analyze`). Exit status: 0 all checks hold, 1 a check failed, 2 bad input.\n\n"
-        "Workloads (K: the contention knob):\n" + _workload_list(),
+        "Reports seconds (the whole replay: pre-state, system calls, transactions, roots; not "
+        "the post-state diff, which plain py-evm does not compute), tx/s, gas/s, speedup "
+        "against both sequential baselines, efficiency (speedup / workers), the transaction "
+        "phase's own speedup, re-executions per transaction and the block's bound (total "
+        "work / critical path of the transaction phase, see `parevm analyze`). Exit status: "
+        "0 all checks hold, 1 a check failed, 2 bad input."),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     bench_cmd.add_argument(
@@ -177,12 +181,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _workload_list() -> str:
-    return "\n".join(
-        f"  {w.name:<14} {w.description} (K: {w.contention}, default "
-        f"{w.default_contention if w.default_contention is not None else 'txs'})"
-        for w in WORKLOADS.values()
-    )
+def _with_workloads(description: str) -> str:
+    """A command's description, wrapped, then the workloads and what their K means."""
+    lines = [textwrap.fill(description, 88), "", "Workloads (W[:K], K the contention knob):"]
+    for w in WORKLOADS.values():
+        default = w.default_contention if w.default_contention is not None else "txs"
+        lines += textwrap.wrap(
+            f"{w.description} (K: {w.contention}, default {default})", 88,
+            initial_indent=f"  {w.name:<14} ", subsequent_indent=" " * 17,
+        )
+    return "\n".join(lines)
 
 
 def _worker_list(text: str) -> list[int]:
@@ -250,21 +258,26 @@ def _bench_targets(args: argparse.Namespace) -> list[Target]:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .benchreport import machine, markdown, table, to_json
+    from .benchreport import LEGEND, machine, markdown, table, to_json
 
     _check_output("--json", args.json)
     _check_output("--markdown", args.markdown)
     _check_output("--plot", args.plot, ".png")
+    if args.plot:
+        from .benchplot import require
+
+        require()
     targets = _bench_targets(args)
-    progress = Progress(len(targets) * (1 + args.repeat * len(modes(args.workers))), "bench")
-    rows = bench(targets, args.workers, args.repeat, progress)
-    progress.close()
     info = machine(args.repeat)
+    progress = Progress(steps(len(targets), args.workers, args.repeat), "bench")
+    rows, errors = bench(targets, args.workers, args.repeat, progress)
+    progress.close()
+    for error in errors:
+        print(f"parevm: error: {error}", file=sys.stderr)
+    if not rows:
+        return EXIT_BAD_INPUT
     print(table(rows))
-    print(
-        f"\nmedian of {args.repeat}; seconds: the whole replay; vs seq / vs py-evm: speedup; "
-        "bound: total work / critical path; sched@w: the ideal schedule on that many workers"
-    )
+    print(f"\nmedian of {args.repeat}; {LEGEND}")
     if args.json:
         write_json(args.json, to_json(rows, info))
     if args.markdown:
@@ -278,8 +291,8 @@ def _bench(args: argparse.Namespace) -> int:
         print("wrote " + ", ".join(written))
     failed = [r for r in rows if not r.checks_ok]
     for row in failed:
-        print(f"FAILED {row.name} ({row.mode}, {row.workers} workers): a check failed or parallel differs from sequential")
-    return EXIT_OK if not failed else EXIT_FAILED
+        print(f"FAILED {row.name} ({row.mode}, {row.workers} workers): a check failed or the result differs from sequential")
+    return EXIT_FAILED if failed else EXIT_BAD_INPUT if errors else EXIT_OK
 
 
 def _analyze(args: argparse.Namespace) -> int:

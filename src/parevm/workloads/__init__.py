@@ -40,7 +40,8 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in (
     Workload("counter", "increments of a counter contract's slots (serial per counter)",
              "counters", 1, increments),
     Workload("mixed", "a blend like a real block: transfers, payouts, tokens, swaps, counters, "
-             "creations", "hot addresses and pools", 4, mixed),
+             "creations (the exchange's payouts and the one counter stay serial whatever K)",
+             "hot addresses and pools", 4, mixed),
 )}
 
 
