@@ -2,20 +2,27 @@
 
 eth-hash prefers pycryptodome when both are installed; safe-pysha3's keccak is several times
 faster, and py-evm hashes on every trie node and storage key. eth-keys already prefers coincurve
-when it is importable; we check that it does.
+when it is importable; we check that it does. py-evm's KZG point-evaluation precompile reads
+its trusted setup from disk on every call (about 1.7 s here); it is loaded once per process.
 """
 
+import functools
+
+from eth.precompiles import point_evaluation
 from eth_hash.auto import keccak as _auto_keccak
 from eth_hash.backends import pysha3
 from eth_keys.backends import get_default_backend_class
 
 
 def select_fast_backends() -> None:
-    """Point eth-hash's shared keccak at pysha3 (idempotent, safe after first use)."""
+    """Point eth-hash's shared keccak at pysha3 and cache the KZG setup (idempotent)."""
     backend = pysha3.backend
     _auto_keccak._backend = backend
     _auto_keccak.hasher = backend.keccak256
     _auto_keccak.preimage = backend.preimage
+    if not hasattr(point_evaluation.load_trusted_setup, "cache_info"):
+        # read-only once loaded, so one setup serves every call (and every forked worker)
+        point_evaluation.load_trusted_setup = functools.cache(point_evaluation.load_trusted_setup)
 
 
 def backends_in_use() -> dict[str, str]:
