@@ -19,3 +19,17 @@ def test_kzg_setup_loaded_once():
     assert point_evaluation.load_trusted_setup(path, 0) is first
     select_fast_backends()  # idempotent: still the same cached loader
     assert point_evaluation.load_trusted_setup(path, 0) is first
+
+
+def test_kzg_setup_loaded_before_the_engine_forks(monkeypatch):
+    from eth.vm.forks.cancun.computation import CancunComputation
+    from eth.vm.forks.shanghai.computation import ShanghaiComputation
+
+    from parevm.crypto import load_kzg_setup
+
+    loads = []
+    monkeypatch.setattr(point_evaluation, "load_trusted_setup", lambda *args: loads.append(args))
+    load_kzg_setup(ShanghaiComputation)
+    assert loads == []  # no point-evaluation precompile before Cancun
+    load_kzg_setup(CancunComputation)
+    assert loads == [(point_evaluation.TRUSTED_SETUP_PATH, 0)]

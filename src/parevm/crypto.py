@@ -25,6 +25,13 @@ def select_fast_backends() -> None:
         point_evaluation.load_trusted_setup = functools.cache(point_evaluation.load_trusted_setup)
 
 
+def load_kzg_setup(computation_class: type) -> None:
+    """Load the KZG setup now if this fork's precompiles use it, so that processes forked
+    from this one (the parallel engine's workers) inherit it instead of each reading it."""
+    if point_evaluation.point_evaluation_precompile in computation_class._precompiles.values():
+        point_evaluation.load_trusted_setup(point_evaluation.TRUSTED_SETUP_PATH, 0)
+
+
 def backends_in_use() -> dict[str, str]:
     """What hashes and recovers signatures right now, for reports and tests."""
     hasher = getattr(_auto_keccak.hasher, "__self__", _auto_keccak.hasher)

@@ -16,6 +16,7 @@ from multiprocessing.connection import Connection, wait
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
 
 from .commit import commit_block
+from .crypto import load_kzg_setup
 from .core import CapacityError, Core
 from .errors import ParevmError
 from .outcome import Outcome
@@ -107,6 +108,7 @@ class ParallelExecutor(ParevmExecutor):
         to have children.
         """
         state_class = type(vm).fork_state_class  # type: ignore[attr-defined]
+        load_kzg_setup(state_class.computation_class)
         readers: dict[Connection, int] = {}
         try:
             for _ in range(self.workers):
