@@ -5,14 +5,15 @@ final read and write sets give the dependency graph (see depgraph), its receipts
 its worker the execution time of every transaction.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import depgraph
 from .blockinput import BlockInput
 from .errors import ParevmError
+from .modes import Mode, executor_for
 from .native import Key
-from .parallel import ParallelExecutor
 from .replay import replay
 from .result import BlockResult
 from .stats import key_json
@@ -20,6 +21,32 @@ from .stats import key_json
 
 class AnalysisError(ParevmError):
     """The engine could not run the block in parallel, so it has no read and write sets."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What bounds a block's (or a corpus's) speedup: its work and critical path in measured
+    seconds of execution, and its ideal schedule's makespan per worker count."""
+
+    work: float
+    path: float
+    makespans: dict[int, float]
+
+    @classmethod
+    def total(cls, blocks: Sequence["Limits"]) -> "Limits":
+        """A corpus: its blocks run one after another, so all three add up."""
+        return cls(
+            work=sum(b.work for b in blocks),
+            path=sum(b.path for b in blocks),
+            makespans={w: sum(b.makespans[w] for b in blocks) for w in blocks[0].makespans},
+        )
+
+    @property
+    def bound(self) -> float:
+        return depgraph.speedup(self.work, self.path)
+
+    def scheduled(self, workers: int) -> float:
+        return depgraph.speedup(self.work, self.makespans[workers])
 
 
 @dataclass(frozen=True)
@@ -51,6 +78,14 @@ class BlockAnalysis:
     def scheduled(self, workers: int) -> float:
         """The speedup of the ideal in-order schedule on `workers` (by measured time)."""
         return depgraph.scheduled_speedup(self.graph, self.seconds, workers)
+
+    def limits(self, workers: Iterable[int]) -> Limits:
+        """Work, critical path and the ideal schedule at each worker count, by measured time."""
+        return Limits(
+            sum(self.seconds),
+            self.by_time.weight,
+            {w: depgraph.makespan(self.graph, self.seconds, w) for w in workers},
+        )
 
     def hot_keys(self, count: int = 5) -> list[tuple[Key, int]]:
         """The keys most transactions depend on another through."""
@@ -95,8 +130,7 @@ class BlockAnalysis:
 def analyze_block(block: BlockInput, name: str | None = None) -> BlockAnalysis:
     """Run the block once through the engine (one worker, every block in parallel) and
     build its graph from what each transaction finally read and wrote."""
-    executor = ParallelExecutor(workers=1, force=True, keys=True)
-    result = replay(block, executor)
+    result = replay(block, executor_for(Mode("parallel", workers=1, force_parallel=True, keys=True)))
     stats = result.stats
     if stats is None or not stats.parallel:
         reason = stats.fallback if stats else "no engine statistics"

@@ -14,14 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .analysis import BlockAnalysis, analyze_block
+from .analysis import Limits, analyze_block
 from .blockinput import BlockInput
 from .errors import ParevmError
-from .parallel import ParallelExecutor
+from .modes import Mode, executor_for
 from .progress import Progress
 from .replay import replay
 from .result import BlockResult
-from .sequential import PyEvmExecutor, SequentialExecutor
 
 
 @dataclass(frozen=True)
@@ -32,28 +31,6 @@ class Target:
     name: str
     kind: str  # "workload" or "block"
     load: Callable[[], BlockInput]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What the analysis says of a block: its work and critical path (measured seconds of
-    execution) and its ideal schedule's makespan per worker count."""
-
-    work: float
-    path: float
-    makespans: dict[int, float]
-
-    @classmethod
-    def of(cls, analysis: BlockAnalysis, workers: Sequence[int]) -> "Limits":
-        work = sum(analysis.seconds)
-        return cls(work, analysis.by_time.weight, {w: work / analysis.scheduled(w) for w in (1, *workers)})
-
-    @property
-    def bound(self) -> float:
-        return self.work / self.path if self.path else 1.0
-
-    def scheduled(self, workers: int) -> float:
-        return self.work / self.makespans[workers] if self.makespans[workers] else 1.0
 
 
 @dataclass
@@ -82,6 +59,18 @@ class Row:
         return self.speedup_vs_sequential / self.workers
 
     @property
+    def tx_per_second(self) -> float:
+        return self.txs / self.seconds
+
+    @property
+    def gas_per_second(self) -> float:
+        return self.gas / self.seconds
+
+    @property
+    def reexecutions_per_tx(self) -> float:
+        return self.reexecutions / self.txs if self.txs else 0.0
+
+    @property
     def bound(self) -> float:
         return self.limits.bound
 
@@ -100,13 +89,13 @@ class Row:
             "seconds": round(self.seconds, 6),
             "runs": [round(s, 6) for s in self.runs],
             "execute_seconds": round(self.execute_seconds, 6),
-            "tx_per_second": round(self.txs / self.seconds, 2),
-            "gas_per_second": round(self.gas / self.seconds),
+            "tx_per_second": round(self.tx_per_second, 2),
+            "gas_per_second": round(self.gas_per_second),
             "speedup_vs_sequential": round(self.speedup_vs_sequential, 4),
             "speedup_vs_pyevm": round(self.speedup_vs_pyevm, 4),
             "execute_speedup_vs_sequential": round(self.execute_speedup, 4),
             "efficiency": round(self.efficiency, 4),
-            "reexecutions_per_tx": round(self.reexecutions / self.txs, 4) if self.txs else 0.0,
+            "reexecutions_per_tx": round(self.reexecutions_per_tx, 4),
             "work_seconds": round(self.limits.work, 6),
             "critical_path_seconds": round(self.limits.path, 6),
             "bound": round(self.bound, 4),
@@ -131,16 +120,12 @@ def bench(
 ) -> tuple[list[Row], list[str]]:
     """Rows for every target and mode, then for block files a TOTAL per mode; and the errors
     of targets that could not be measured (the others go on)."""
-    executors = {
-        ("py-evm", 1): PyEvmExecutor(),
-        ("sequential", 1): SequentialExecutor(),
-        **{("parallel", w): ParallelExecutor(workers=w) for w in workers},
-    }
+    executors = {(mode, w): executor_for(Mode(mode, w)) for mode, w in modes(workers)}
     rows: list[Row] = []
     errors: list[str] = []
     for target in targets:
         try:
-            rows.extend(_target(target, executors, workers, repeat, progress))
+            rows.extend(_target(target, executors, repeat, progress))
         except ParevmError as error:
             errors.append(f"{target.name}: {error}")
     blocks = [r for r in rows if r.kind == "block"]
@@ -152,7 +137,6 @@ def bench(
 def _target(
     target: Target,
     executors: dict[tuple[str, int], Any],
-    workers: Sequence[int],
     repeat: int,
     progress: Progress | None,
 ) -> list[Row]:
@@ -170,10 +154,11 @@ def _target(
             note(f"{target.name}: {key[0]} {key[1]}")
     reference = runs[("sequential", 1)][0]
     analysis_ok = _same(analysis.result, reference)
-    limits = Limits.of(analysis, workers)
+    limits = analysis.limits({count for _, count in order})
     rows = []
     for (mode, count), results in runs.items():
         stats = [r.stats for r in results if r.stats is not None]
+        seconds = tuple(r.seconds - r.phases.get("diff", 0.0) for r in results)
         rows.append(Row(
             name=target.name,
             kind=target.kind,
@@ -181,9 +166,9 @@ def _target(
             workers=count,
             txs=analysis.transactions,
             gas=sum(analysis.gas),
-            seconds=statistics.median(r.seconds - r.phases.get("diff", 0.0) for r in results),
+            seconds=statistics.median(seconds),
             execute_seconds=statistics.median(r.phases["execute"] for r in results),
-            runs=tuple(r.seconds - r.phases.get("diff", 0.0) for r in results),
+            runs=seconds,
             reexecutions=statistics.mean(s.reexecutions for s in stats) if stats else 0.0,
             limits=limits,
             checks_ok=all(r.ok for r in results) and (
@@ -213,12 +198,7 @@ def _speedups(rows: list[Row]) -> None:
 def _totals(rows: list[Row]) -> list[Row]:
     """Per mode, the corpus as one: summed medians; as bound, the total work over the sum of
     the blocks' critical paths (blocks run one after another), and likewise the schedule."""
-    blocks = {r.name: r.limits for r in rows}
-    limits = Limits(
-        work=sum(b.work for b in blocks.values()),
-        path=sum(b.path for b in blocks.values()),
-        makespans={w: sum(b.makespans[w] for b in blocks.values()) for w in next(iter(blocks.values())).makespans},
-    )
+    limits = Limits.total(list({r.name: r.limits for r in rows}.values()))
     totals = []
     for mode, workers in dict.fromkeys((r.mode, r.workers) for r in rows):
         mine = [r for r in rows if (r.mode, r.workers) == (mode, workers)]

@@ -26,9 +26,9 @@ LEGEND = (
 def cells(row: Row) -> list[object]:
     return [
         row.name, row.mode, row.workers, row.txs, round(row.gas / 1e6, 2), row.seconds,
-        round(row.txs / row.seconds), round(row.gas / 1e6 / row.seconds, 2),
+        round(row.tx_per_second), round(row.gas_per_second / 1e6, 2),
         row.speedup_vs_sequential, row.speedup_vs_pyevm, row.efficiency, row.execute_speedup,
-        round(row.reexecutions / row.txs, 3) if row.txs else 0.0, round(row.bound, 2),
+        round(row.reexecutions_per_tx, 3), round(row.bound, 2),
         round(row.scheduled, 2),
         ("ok" if row.checks_ok else "FAILED") + (" (fallback)" if row.fallback else ""),
     ]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import crypto
-from .analysis import BlockAnalysis, analyze_block
+from .analysis import BlockAnalysis, Limits, analyze_block
 from .bench import Target, bench, steps
 from .blockfile import block_input_from_json, load_block_file
 from .conformance import FixtureOutcome, collect_entries, run_entries
@@ -132,15 +132,16 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="measure py-evm, parevm sequential and parallel on workloads or block files",
         description=_with_workloads(
-        "For each workload or block: plain py-evm (apply_all_transactions), parevm "
-        "sequential and the parallel engine at each worker count, run alternately, median of "
-        "--repeat runs, every run checked (parallel results must equal sequential ones). "
-        "Reports seconds (the whole replay: pre-state, system calls, transactions, roots; not "
-        "the post-state diff, which plain py-evm does not compute), tx/s, gas/s, speedup "
-        "against both sequential baselines, efficiency (speedup / workers), the transaction "
-        "phase's own speedup, re-executions per transaction and the block's bound (total "
-        "work / critical path of the transaction phase, see `parevm analyze`). Exit status: "
-        "0 all checks hold, 1 a check failed, 2 bad input."),
+            "For each workload or block: plain py-evm (apply_all_transactions), parevm "
+            "sequential and the parallel engine at each worker count, run alternately, median "
+            "of --repeat runs, every run checked (parallel results must equal sequential ones). "
+            "Reports seconds (the whole replay: pre-state, system calls, transactions, roots; "
+            "not the post-state diff, which plain py-evm does not compute), tx/s, gas/s, "
+            "speedup against both sequential baselines, efficiency (speedup / workers), the "
+            "transaction phase's own speedup, re-executions per transaction and the block's "
+            "bound (total work / critical path of the transaction phase, see `parevm "
+            "analyze`). Exit status: 0 all checks hold, 1 a check failed, 2 bad input."
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     bench_cmd.add_argument(
@@ -300,7 +301,7 @@ def _analyze(args: argparse.Namespace) -> int:
     progress = None if args.json or len(blocks) < 2 else Progress(len(blocks), "analyze")
     analyses = []
     for block in blocks:
-        analysis = analyze_block(block, str(block.number))
+        analysis = analyze_block(block)
         analyses.append(analysis)
         if args.json:
             print(json.dumps(analysis.to_json(args.workers)), flush=True)
@@ -326,10 +327,12 @@ def _print_analyses(analyses: list[BlockAnalysis], workers: int) -> None:
          "bound", f"min(b,{workers})", f"sched@{workers}", "most contended", "checks"],
         rows,
     ))
-    work = sum(sum(a.seconds) for a in analyses)
-    path = sum(a.by_time.weight for a in analyses)
-    if len(analyses) > 1 and path:
-        print(f"\n{len(analyses)} blocks: total work {work:.2f} s, sum of critical paths {path:.2f} s, bound {work / path:.2f}")
+    total = Limits.total([a.limits(()) for a in analyses])
+    if len(analyses) > 1 and total.path:
+        print(
+            f"\n{len(analyses)} blocks: total work {total.work:.2f} s, "
+            f"sum of critical paths {total.path:.2f} s, bound {total.bound:.2f}"
+        )
     for a in analyses:
         keys = "; ".join(f"{' '.join(str(p) for p in key_json(key) if p is not None)} ({n} txs)" for key, n in a.hot_keys(3))
         if keys:

@@ -86,13 +86,23 @@ def critical_path(graph: Graph, weights: Sequence[float]) -> Path:
 
 def bound(weights: Sequence[float], path: Path) -> float:
     """Total work / critical path: the speedup no number of workers can exceed."""
-    return sum(weights) / path.weight if path.weight > 0 else 1.0
+    return speedup(sum(weights), path.weight)
 
 
 def scheduled_speedup(graph: Graph, weights: Sequence[float], workers: int) -> float:
-    """Total work / the makespan of the graph on `workers`: whenever a worker is free it takes
-    the lowest-numbered transaction whose dependencies are done (Block-STM's priority), with
-    no re-executions and no overhead. The ideal for an engine that knew the graph."""
+    """Total work / the makespan of the graph's ideal schedule on `workers`."""
+    return speedup(sum(weights), makespan(graph, weights, workers))
+
+
+def speedup(work: float, elapsed: float) -> float:
+    """work / elapsed, 1 for an empty block."""
+    return work / elapsed if elapsed > 0 else 1.0
+
+
+def makespan(graph: Graph, weights: Sequence[float], workers: int) -> float:
+    """When the last transaction finishes if, whenever a worker is free, it takes the
+    lowest-numbered transaction whose dependencies are done (Block-STM's priority), with
+    no re-executions and no overhead: the ideal for an engine that knew the graph."""
     dependents: list[list[int]] = [[] for _ in weights]
     waiting = [len(depends) for depends in graph.dependencies]
     for tx, depends in enumerate(graph.dependencies):
@@ -112,4 +122,4 @@ def scheduled_speedup(graph: Graph, weights: Sequence[float], workers: int) -> f
             waiting[later] -= 1
             if waiting[later] == 0:
                 heapq.heappush(ready, later)
-    return sum(weights) / now if now > 0 else 1.0
+    return now

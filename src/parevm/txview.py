@@ -172,13 +172,14 @@ class TrackingAccountDB(AccountDatabaseAPI):
         return self.base.value((address, kind, None)) if value is _MISSING else value
 
     def _set(self, address: bytes, name: str, value: Any) -> None:
-        """Any field set makes the account exist, as py-evm's _set_account does. Whether it
-        existed is read rather than written again: a write would conflict with every later
-        transaction that asks (each CALL does). A credit, which must not read, writes it."""
+        """Any field set makes the account exist, as py-evm's _set_account does."""
         self._put(self.fields, (address, name), value)
-        if name == "credit" and self.fields.get((address, "exists")) != 1:
-            self._put(self.fields, (address, "exists"), 1)
-        elif name not in ("exists", "credit") and not self._field(address, "exists", Kind.EXISTENCE):
+        self._make_exist(address)
+
+    def _make_exist(self, address: bytes) -> None:
+        """Whether the account existed is read rather than written again: a write would
+        conflict with every later transaction that asks (each CALL does)."""
+        if not self.account_exists(address):
             self._put(self.fields, (address, "exists"), 1)
 
     def get_balance(self, address: Address) -> int:
@@ -194,8 +195,10 @@ class TrackingAccountDB(AccountDatabaseAPI):
         """Add to a balance without reading it (the fee recipient's commutative credit)."""
         if (address, "balance") in self.fields:
             self._set(address, "balance", (self.fields[(address, "balance")] + amount) % UINT256)
-        else:
-            self._set(address, "credit", self.fields.get((address, "credit"), 0) + amount)
+        else:  # no read, so existence is written blindly
+            self._put(self.fields, (address, "credit"), self.fields.get((address, "credit"), 0) + amount)
+            if self.fields.get((address, "exists")) != 1:
+                self._put(self.fields, (address, "exists"), 1)
 
     def get_nonce(self, address: Address) -> int:
         return self._field(address, "nonce", Kind.NONCE)
@@ -227,10 +230,8 @@ class TrackingAccountDB(AccountDatabaseAPI):
         return bool(self._field(address, "exists", Kind.EXISTENCE))
 
     def touch_account(self, address: Address) -> None:
-        """py-evm writes the account back as it is: a change only if it did not exist (so
-        calling a contract reads its existence instead of writing it for every caller)."""
-        if not self.account_exists(address):
-            self._set(address, "exists", 1)
+        """py-evm writes the account back as it is: a change only if it did not exist."""
+        self._make_exist(address)
 
     def account_has_code_or_nonce(self, address: Address) -> bool:
         return self.get_nonce(address) != 0 or self.get_code_hash(address) != EMPTY_SHA3
@@ -262,7 +263,7 @@ class TrackingAccountDB(AccountDatabaseAPI):
 
     def delete_storage(self, address: Address) -> None:
         self._wipe(address)
-        self._set(address, "exists", 1)
+        self._put(self.fields, (address, "exists"), 1)
 
     def _wipe(self, address: bytes) -> None:
         for key in [key for key in self.storage if key[0] == address]:

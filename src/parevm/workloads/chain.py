@@ -34,6 +34,11 @@ def address_of(private_key: keys.PrivateKey) -> bytes:
     return private_key.public_key.to_canonical_address()
 
 
+def addresses(seed: int, role: bytes, count: int) -> list[bytes]:
+    """The addresses of the first `count` keys of `role` (accounts that only receive)."""
+    return [address_of(key(seed, role, i)) for i in range(count)]
+
+
 def dynamic_fee_transaction(
     sender: keys.PrivateKey, nonce: int, to: bytes, value: int = 0, data: bytes = b"",
     gas: int = 21_000, tip: int = GWEI,

@@ -6,7 +6,7 @@ from typing import Any
 from eth.abc import SignedTransactionAPI
 from eth_keys import keys
 
-from .chain import dynamic_fee_transaction, key, mine
+from .chain import dynamic_fee_transaction, mine
 from .contracts import contract, contract_address
 from .genesis import Genesis
 
@@ -26,8 +26,7 @@ def add_counter(genesis: Genesis) -> None:
 
 def increments(txs: int, counters: int, seed: int) -> dict[str, Any]:
     """Sender i increments counter i mod K."""
-    senders = [key(seed, b"sender", i) for i in range(txs)]
     genesis = Genesis()
-    genesis.fund(senders)
+    senders = genesis.funded(seed, b"sender", txs)
     add_counter(genesis)
     return mine(genesis.pre_state(), [increment(s, i % counters) for i, s in enumerate(senders)])

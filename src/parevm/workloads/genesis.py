@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from eth_keys import keys
 
 from ..blockinput import Account
-from .chain import FUNDS, address_of
+from .chain import FUNDS, address_of, key
 from .contracts import Contract, contract
 
 
@@ -23,6 +23,12 @@ class Genesis:
         """Give each key's account plenty of ether for its transactions."""
         for private_key in private_keys:
             self.accounts[address_of(private_key)] = Account(balance=FUNDS)
+
+    def funded(self, seed: int, role: bytes, count: int) -> list[keys.PrivateKey]:
+        """The first `count` keys of `role`, each account funded."""
+        private_keys = [key(seed, role, i) for i in range(count)]
+        self.fund(private_keys)
+        return private_keys
 
     def place(
         self, address: bytes, code: Contract, storage: Mapping[int, int] | None = None

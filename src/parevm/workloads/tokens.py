@@ -6,7 +6,7 @@ from typing import Any
 from eth.abc import SignedTransactionAPI
 from eth_keys import keys
 
-from .chain import address_of, dynamic_fee_transaction, key, mine
+from .chain import address_of, addresses, dynamic_fee_transaction, mine
 from .contracts import contract, contract_address
 from .genesis import Genesis
 
@@ -24,10 +24,9 @@ def transfer(sender: keys.PrivateKey, to: bytes, amount: int) -> SignedTransacti
 def token_transfers(txs: int, recipients: int, seed: int) -> dict[str, Any]:
     """Holder i sends a random amount to recipient i mod K; recipients start without tokens."""
     rng = Random(seed)
-    holders = [key(seed, b"holder", i) for i in range(txs)]
-    targets = [address_of(key(seed, b"token-recipient", i)) for i in range(min(recipients, txs))]
     genesis = Genesis()
-    genesis.fund(holders)
+    holders = genesis.funded(seed, b"holder", txs)
+    targets = addresses(seed, b"token-recipient", min(recipients, txs))
     genesis.token(TOKEN)
     for holder in holders:
         genesis.credit(TOKEN, address_of(holder), HOLDING)

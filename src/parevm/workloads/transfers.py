@@ -2,16 +2,15 @@
 
 from typing import Any
 
-from .chain import address_of, dynamic_fee_transaction, key, mine
+from .chain import addresses, dynamic_fee_transaction, mine
 from .genesis import Genesis
 
 
 def eth_transfers(txs: int, recipients: int, seed: int) -> dict[str, Any]:
     """Transfer i pays recipient i mod K: with K = txs no two transactions touch one account."""
-    senders = [key(seed, b"sender", i) for i in range(txs)]
-    targets = [address_of(key(seed, b"recipient", i)) for i in range(min(recipients, txs))]
     genesis = Genesis()
-    genesis.fund(senders)
+    senders = genesis.funded(seed, b"sender", txs)
+    targets = addresses(seed, b"recipient", min(recipients, txs))
     transactions = [
         dynamic_fee_transaction(sender, 0, targets[i % len(targets)], value=10**15 + i)
         for i, sender in enumerate(senders)
