@@ -14,7 +14,7 @@ ffibuilder = FFI()
 ffibuilder.cdef((NATIVE / "cdef.h").read_text())
 ffibuilder.set_source(
     "parevm._native",
-    '#include "pv_core.h"',
+    '#include "pv_core.h"\n#include "pv_keccak.h"\n#include "pv_trie.h"',
     sources=[str(NATIVE / name) for name in SOURCES],
     include_dirs=[str(NATIVE)],
     extra_compile_args=["-std=c11", "-O2", "-Wall", "-Wextra"],

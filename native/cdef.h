@@ -55,3 +55,8 @@ int pv_sched_try_validation_abort(pv_core *c, uint32_t tx, uint32_t incarnation)
 int pv_sched_finish_validation(pv_core *c, uint32_t tx, int aborted, pv_task *next);
 int pv_sched_done(pv_core *c);
 int pv_stats_get(pv_core *c, pv_stats *out);
+
+/* pv_keccak.h, pv_trie.h */
+void pv_keccak256(const uint8_t *data, size_t len, uint8_t out[32]);
+int pv_trie_root(const uint8_t *keys, const uint32_t *key_offsets, const uint8_t *values,
+                 const uint32_t *value_offsets, uint32_t count, uint8_t root_out[32]);

@@ -1,0 +1,82 @@
+"""Merkle-Patricia trie roots computed by the native core (native/pv_trie.c).
+
+py-evm's HexaryTrie builds every node as Python lists, RLP-encodes and hashes it, and stores
+it in a dict, once per insertion; a block's roots only need the final root hash. The core
+builds the root from sorted pairs in one pass without keeping the trie, so each root here is
+one call into C: the keys and values cross as two bytes objects plus two offset arrays.
+The roots are those of trie.HexaryTrie for the same pairs (tests/test_trie.py checks this).
+"""
+
+from array import array
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
+from operator import itemgetter
+
+import rlp
+from eth_hash.auto import keccak
+
+from ._native import ffi, lib
+from .native import NativeError
+
+MAX_KEY_LENGTH = 32
+"""Longest key the core accepts, in bytes (PV_TRIE_MAX_KEY)."""
+
+# uint32_t offsets: array's "I" is 32 bits on every platform CPython supports, "L" otherwise
+_U32 = "I" if array("I").itemsize == 4 else "L"
+_by_key = itemgetter(0)
+
+
+def trie_root(items: Iterable[tuple[bytes, bytes]]) -> bytes:
+    """The root hash of the trie holding items (key, value), in any order.
+
+    Keys must be distinct and at most 32 bytes, values non-empty (HexaryTrie treats setting
+    an empty value as a deletion); anything else raises NativeError.
+    """
+    pairs = sorted(items, key=_by_key)
+    if not pairs:
+        keys: Sequence[bytes] = ()
+        values: Sequence[bytes] = ()
+    else:
+        keys, values = zip(*pairs)
+    try:
+        key_offsets = array(_U32, accumulate(map(len, keys), initial=0))
+        value_offsets = array(_U32, accumulate(map(len, values), initial=0))
+    except OverflowError:
+        raise NativeError("trie_root: keys or values exceed 4 GiB in all") from None
+    root = ffi.new("uint8_t[32]")
+    status = lib.pv_trie_root(
+        b"".join(keys),
+        ffi.from_buffer("uint32_t[]", key_offsets),
+        b"".join(values),
+        ffi.from_buffer("uint32_t[]", value_offsets),
+        len(pairs),
+        root,
+    )
+    if status != lib.PV_OK:
+        raise NativeError(f"trie_root: {_diagnose(keys, values)}")
+    return bytes(root)
+
+
+def ordered_trie_root(values: Sequence[bytes]) -> bytes:
+    """The root of values keyed by rlp.encode(index): a block's transactions, receipts and
+    withdrawals roots, as py-evm's eth.db.trie.make_trie_root_and_nodes gives them."""
+    return trie_root((rlp.encode(index), value) for index, value in enumerate(values))
+
+
+def secure_trie_root(items: Iterable[tuple[bytes, bytes]]) -> bytes:
+    """The root of the trie keyed by keccak(key), as the state and storage tries are (the
+    hashed keys keep the trie balanced whatever keys an attacker picks)."""
+    return trie_root((keccak(key), value) for key, value in items)
+
+
+def _diagnose(keys: Sequence[bytes], values: Sequence[bytes]) -> str:
+    """Why the core refused sorted keys and values; the core reports only PV_EINVAL, so this
+    runs only after a refusal, keeping the checks off the common path."""
+    for index, (key, value) in enumerate(zip(keys, values)):
+        if len(key) > MAX_KEY_LENGTH:
+            return f"key {key.hex()} is {len(key)} bytes, over {MAX_KEY_LENGTH}"
+        if not value:
+            return f"key {key.hex()} has an empty value"
+        if index and keys[index - 1] == key:
+            return f"duplicate key {key.hex()}"
+    return "invalid argument"
