@@ -131,6 +131,25 @@ def test_a_stalled_worker_is_detected():
     assert result.stats.retries and "no progress" in result.stats.retries[0]
 
 
+def test_a_long_transaction_is_not_a_stall(monkeypatch):
+    """A worker computing for longer than the stall limit without finishing (the BLS MSM
+    fixtures' transactions take minutes) is busy, not stuck."""
+    from parevm.worker import Worker
+
+    execute = Worker.execute
+
+    def slow_first(self, tx, incarnation):
+        if tx == 0 and incarnation == 0:
+            end = time.process_time() + 2.5
+            while time.process_time() < end:
+                pass
+        return execute(self, tx, incarnation)
+
+    monkeypatch.setattr(Worker, "execute", slow_first)
+    result = same_result(_big_block(), ParallelExecutor(2, force=True, stall_seconds=0.8))
+    assert result.stats.parallel and not result.stats.retries
+
+
 def test_every_contract_kind_runs(generated_block_file):
     coinbase = b"\xcb" * 20
     senders = [key(11, b"sender", i) for i in range(len(CONTRACTS) + 1)]

@@ -6,7 +6,9 @@ the gas figures, the error flag and the logs), so the commit builds receipts exa
 
 from dataclasses import dataclass
 
-from eth.abc import ComputationAPI
+from eth.abc import ComputationAPI, ReceiptAPI
+from eth.rlp.receipts import Receipt
+from eth.vm.forks.berlin.receipts import TypedReceipt
 
 
 @dataclass(frozen=True)
@@ -20,11 +22,13 @@ class Outcome:
     logs: tuple[tuple[bytes, tuple[int, ...], bytes], ...] = ()
     invalid: Exception | None = None  # the ValidationError sequential py-evm would raise
     seconds: float = 0.0  # the incarnation's execution time in its worker (for analysis)
+    receipt: ReceiptAPI | None = None  # from Byzantium on: made by the worker, own gas only
 
     @classmethod
-    def of(cls, computation: ComputationAPI, seconds: float) -> "Outcome":
+    def of(cls, computation: ComputationAPI, seconds: float, receipt: ReceiptAPI | None = None) -> "Outcome":
         return cls(
             seconds=seconds,
+            receipt=receipt,
             gas_remaining=computation.get_gas_remaining(),
             gas_refund=computation.get_gas_refund(),
             data_floor_gas=getattr(computation, "data_floor_gas", 0),
@@ -34,6 +38,19 @@ class Outcome:
                 for address, topics, data in computation.get_log_entries()
             ),
         )
+
+    def receipt_after(self, gas_before: int) -> ReceiptAPI:
+        """The worker's receipt with the cumulative gas of the block so far added, as py-evm's
+        make_receipt would have made it; rebuilt from its fields (bloom included), since
+        copying an rlp object deep-copies it."""
+        receipt: ReceiptAPI = self.receipt  # type: ignore[assignment]
+        inner = Receipt(
+            state_root=receipt.state_root,
+            gas_used=gas_before + receipt.gas_used,
+            logs=receipt.logs,
+            bloom=receipt.bloom,
+        )
+        return type(receipt)(receipt.type_id, inner) if isinstance(receipt, TypedReceipt) else inner
 
     # The part of ComputationAPI that receipts and gas accounting use.
     def get_gas_remaining(self) -> int:

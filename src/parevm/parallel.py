@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from multiprocessing.connection import Connection, wait
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
@@ -118,7 +118,7 @@ class ParallelExecutor(ParevmExecutor):
                     status = 1
                     try:
                         reader.close()
-                        Worker(core, vm.state, state_class, transactions, writer).run()
+                        Worker(core, vm, state_class, transactions, writer).run()
                         status = 0
                     finally:
                         os._exit(status)
@@ -135,10 +135,17 @@ class ParallelExecutor(ParevmExecutor):
     def _gather(self, readers: dict[Connection, int]) -> dict[int, tuple[int, Outcome]]:
         latest: dict[int, tuple[int, Outcome]] = {}
         open_readers = list(readers)
+        cpu = _cpu_seconds(readers.values())
         while open_readers:
             ready = wait(open_readers, timeout=self.stall_seconds)
             if not ready:
-                raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s")
+                # No incarnation finished in the window: stuck, unless the workers computed
+                # for a good part of it (one transaction can run for minutes in a pure-Python
+                # precompile); idle workers sleep, so they hardly count.
+                before, cpu = cpu, _cpu_seconds(readers.values())
+                if cpu is None or before is None or cpu - before < 0.25 * self.stall_seconds:
+                    raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s")
+                continue
             for reader in ready:
                 try:
                     message = reader.recv()
@@ -169,3 +176,19 @@ class ParallelExecutor(ParevmExecutor):
                 os.waitpid(pid, 0)
             reader.close()
         self.worker_pids = []
+
+
+def _cpu_seconds(pids: Iterable[int]) -> float | None:
+    """The CPU time the live workers have used (Linux's /proc), None where it cannot be read."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        if not pid:
+            continue
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total

@@ -2,19 +2,22 @@
 
 from time import perf_counter
 
-from eth.abc import BlockAPI, VirtualMachineAPI
+from eth.abc import BlockAPI, BlockHeaderAPI, VirtualMachineAPI
 from eth.chains.base import ChainContext
 from eth.consensus.context import ConsensusContext
 from eth.constants import BLANK_ROOT_HASH
+from eth.db.atomic import AtomicDB
 from eth.db.chain import ChainDB
 from eth_typing import Address
 
 from .blockinput import BlockInput
 from .forks import is_at_least
 from .result import BlockResult, Check, ReceiptSummary
-from .sequential import SequentialExecutor
+from .sequential import PyEvmExecutor, SequentialExecutor
+from .prestate import FlatPreState
 from .statediff import state_diff
-from .statedb import RecordingAccountDB, build_state_db
+from .trie import ordered_trie_root
+from .statedb import build_state_db
 
 
 class Phases:
@@ -31,8 +34,13 @@ class Phases:
 
 
 def prepare_vm(block: BlockInput, executor) -> VirtualMachineAPI:
-    """A VM instance for the block, on a fresh in-memory DB holding the pre-state."""
-    db, pre_root = build_state_db(block.pre_state)
+    """A VM instance for the block: parevm's reads the pre-state in place (FlatPreState);
+    plain py-evm's is a state trie built from it in a fresh in-memory database."""
+    if isinstance(executor, PyEvmExecutor):
+        db, pre_root = build_state_db(block.pre_state)
+        state_db = db
+    else:  # no trie: the root before the block is never needed
+        db, pre_root, state_db = AtomicDB(), BLANK_ROOT_HASH, FlatPreState(block.pre_state)
     header_fields = {
         "state_root": pre_root,
         "gas_used": 0,
@@ -54,7 +62,7 @@ def prepare_vm(block: BlockInput, executor) -> VirtualMachineAPI:
         chain_context=chain_context,
         consensus_context=ConsensusContext(db),
     )
-    state = vm_class.build_state(db, base_header, chain_context)
+    state = vm_class.build_state(state_db, base_header, chain_context)
     state.ancestors = block.ancestors
     vm._state = state
     block_fields = {"header": base_header, "transactions": list(block.transactions), "uncles": []}
@@ -78,28 +86,24 @@ def replay(block: BlockInput, executor=None) -> BlockResult:
     if getattr(executor, "log", None):
         stats = executor.log[-1]
         executor.log.clear()
-    filled = _finalize(vm, block, header, receipts)
+    final = _finalize(vm, block, header, receipts)
     phases.mark("finalize")
     state = vm.state
-    diff = (
-        state_diff(state, block.pre_state)
-        if isinstance(state._account_db, RecordingAccountDB)
-        else {}
-    )
+    diff = {} if isinstance(executor, PyEvmExecutor) else state_diff(state, block.pre_state)
     phases.mark("diff")
     return BlockResult(
         source=block.source,
         number=block.number,
         fork=block.fork,
         transactions=len(block.transactions),
-        gas_used=filled.header.gas_used,
-        logs_bloom=filled.header.bloom,
-        receipts_root=filled.header.receipt_root,
-        transactions_root=filled.header.transaction_root,
-        state_root=filled.header.state_root,
+        gas_used=final.gas_used,
+        logs_bloom=final.bloom,
+        receipts_root=final.receipt_root,
+        transactions_root=final.transaction_root,
+        state_root=final.state_root,
         receipts=_summaries(receipts, block.fork),
         state_diff=diff,
-        checks=_checks(block, filled),
+        checks=_checks(block, final),
         seconds=sum(phases.seconds.values()),
         phases=phases.seconds,
         mode=executor.mode if stats is None or stats.parallel else "sequential (fallback)",
@@ -107,14 +111,12 @@ def replay(block: BlockInput, executor=None) -> BlockResult:
     )
 
 
-def _finalize(vm: VirtualMachineAPI, block: BlockInput, header, receipts) -> BlockAPI:
-    """Withdrawals, the tries, post-processing, the block reward, the state root."""
+def _finalize(vm: VirtualMachineAPI, block: BlockInput, header, receipts) -> BlockHeaderAPI:
+    """Withdrawals, the tries, post-processing, the block reward, the state root: the
+    header (the block itself is never copied, which would deep-copy every transaction)."""
     if block.withdrawals:
         vm.apply_all_withdrawals(block.withdrawals)
-    filled = vm.set_block_transactions_and_withdrawals(
-        vm.get_block(), header, block.transactions, receipts, withdrawals=block.withdrawals
-    )
-    filled = vm.block_postprocessing(filled)
+    filled = vm.block_postprocessing(_with_roots(vm, header, block, receipts))
     if block.number > 0:
         if block.uncle_count == 0:
             vm._assign_block_rewards(filled)  # py-evm's own rule; none after the merge
@@ -124,7 +126,24 @@ def _finalize(vm: VirtualMachineAPI, block: BlockInput, header, receipts) -> Blo
             reward = vm.get_block_reward() + block.uncle_count * vm.get_nephew_reward()
             vm.state.delta_balance(Address(block.header.coinbase), reward)
     vm.state.persist()
-    return filled.copy(header=filled.header.copy(state_root=vm.state.state_root))
+    return filled.header.copy(state_root=vm.state.state_root)
+
+
+def _with_roots(vm: VirtualMachineAPI, header, block: BlockInput, receipts) -> BlockAPI:
+    """The block with its transactions, receipts and withdrawals roots, as py-evm's
+    set_block_transactions_and_withdrawals makes it, but the roots computed natively and
+    nothing copied (py-evm deep-copies every transaction into the new block)."""
+    roots = {
+        "transaction_root": ordered_trie_root([tx.encode() for tx in block.transactions]),
+        "receipt_root": ordered_trie_root([receipt.encode() for receipt in receipts]),
+    }
+    fields = {"transactions": block.transactions, "uncles": ()}
+    if block.withdrawals:
+        roots["withdrawals_root"] = ordered_trie_root([w.encode() for w in block.withdrawals])
+        fields["withdrawals"] = block.withdrawals
+    elif "withdrawals" in vm.get_block_class()._meta.field_names:
+        fields["withdrawals"] = ()
+    return vm.get_block_class()(header=header.copy(**roots), **fields)
 
 
 def _summaries(receipts, fork: str) -> list[ReceiptSummary]:
@@ -146,9 +165,8 @@ def _summaries(receipts, fork: str) -> list[ReceiptSummary]:
     return summaries
 
 
-def _checks(block: BlockInput, filled: BlockAPI) -> dict[str, Check]:
+def _checks(block: BlockInput, header: BlockHeaderAPI) -> dict[str, Check]:
     expected = block.expected
-    header = filled.header
     receipts_ok = block.complete_state or is_at_least(block.fork, "Byzantium")
     return {
         "gas_used": Check("gas_used", expected.gas_used, header.gas_used, expected.gas_used is not None, "not given"),

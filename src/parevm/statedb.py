@@ -1,48 +1,15 @@
-"""py-evm state over an in-memory database: built from a pre-state, recording what is written."""
+"""parevm's py-evm state classes, and plain py-evm's state trie built from a pre-state."""
 
 import functools
 from collections.abc import Mapping
 
-from eth.abc import AtomicDatabaseAPI, StateAPI
-from eth.constants import BLANK_ROOT_HASH
+from eth.abc import StateAPI
 from eth.db.account import AccountDB
 from eth.db.atomic import AtomicDB
 from eth_typing import Address, Hash32
 
 from .blockinput import Account, AncestorHashes
-
-
-class RecordingAccountDB(AccountDB):
-    """py-evm's AccountDB, remembering every account and slot written, so a diff need not scan."""
-
-    def __init__(self, db: AtomicDatabaseAPI, state_root: Hash32 = BLANK_ROOT_HASH) -> None:
-        super().__init__(db, state_root)
-        self.written_accounts: set[Address] = set()
-        self.written_slots: set[tuple[Address, int]] = set()
-        self.wiped_storage: set[Address] = set()
-
-    def _set_account(self, address: Address, account: object) -> None:
-        self.written_accounts.add(address)
-        super()._set_account(address, account)  # type: ignore[arg-type]
-
-    def set_storage(self, address: Address, slot: int, value: int) -> None:
-        self.written_slots.add((address, slot))
-        super().set_storage(address, slot, value)
-
-    def storage_is_empty(self, address: Address) -> bool:
-        """EIP-7610's question, answered as the storage root py-evm last computed (it is
-        refreshed at state roots; a wipe blanks it at once)."""
-        return self._get_storage_root(address) == BLANK_ROOT_HASH
-
-    def delete_storage(self, address: Address) -> None:
-        self.written_accounts.add(address)
-        self.wiped_storage.add(address)
-        super().delete_storage(address)
-
-    def delete_account(self, address: Address) -> None:
-        self.written_accounts.add(address)
-        self.wiped_storage.add(address)
-        super().delete_account(address)
+from .blockstate import BlockAccountDB
 
 
 class AncestorLookup:
@@ -64,7 +31,7 @@ class StorageCollision:
 
     py-evm 0.12.1b1 checks only code and nonce, and so fails the EIP's consensus tests; the
     check is the only use py-evm makes of has_code_or_nonce. parevm's account databases (the
-    recording one, and the parallel engine's transaction view) answer storage_is_empty.
+    block's state and the parallel engine's transaction view) answer storage_is_empty.
     """
 
     def has_code_or_nonce(self, address: Address) -> bool:
@@ -75,12 +42,12 @@ class StorageCollision:
 
 
 @functools.cache
-def recording_state_class(base: type[StateAPI]) -> type[StateAPI]:
-    """parevm's state: the fork's class with a recording account DB, ancestor lookup, EIP-7610."""
+def block_state_class(base: type[StateAPI]) -> type[StateAPI]:
+    """parevm's state: the fork's class on the layered block state, ancestor lookup, EIP-7610."""
     return type(
-        f"Recording{base.__name__}",
+        f"Block{base.__name__}",
         (StorageCollision, AncestorLookup, base),
-        {"account_db_class": RecordingAccountDB},
+        {"account_db_class": BlockAccountDB},
     )
 
 
@@ -91,7 +58,7 @@ def plain_state_class(base: type[StateAPI]) -> type[StateAPI]:
 
 
 def build_state_db(pre_state: Mapping[bytes, Account]) -> tuple[AtomicDB, Hash32]:
-    """An in-memory state trie holding the pre-state, and its root."""
+    """An in-memory state trie holding the pre-state, and its root (for plain py-evm)."""
     db = AtomicDB()
     accounts = AccountDB(db)
     for address, account in pre_state.items():

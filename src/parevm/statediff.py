@@ -6,8 +6,8 @@ from eth.abc import StateAPI
 from eth_typing import Address
 
 from .blockinput import Account
+from .blockstate import BlockAccountDB
 from .result import AccountChange
-from .statedb import RecordingAccountDB
 
 _ABSENT = Account()
 
@@ -15,18 +15,20 @@ _ABSENT = Account()
 def state_diff(state: StateAPI, pre_state: Mapping[bytes, Account]) -> dict[bytes, AccountChange]:
     """Every account whose existence, balance, nonce, code or storage differs from the pre-state.
 
-    Candidates are the accounts and slots the block wrote (reverted writes included: they
-    simply compare equal), plus the pre-state slots of accounts whose storage was wiped.
+    Candidates are the accounts and slots the block's layer of writes holds (a write may
+    still compare equal), plus the pre-state slots of accounts whose storage was wiped.
     """
-    accounts: RecordingAccountDB = state._account_db  # type: ignore[attr-defined]
+    accounts: BlockAccountDB = state._account_db  # type: ignore[attr-defined]
+    accounts.lock_changes()
+    written = accounts.committed
     slots_by_address: dict[bytes, set[int]] = {}
-    for address, slot in accounts.written_slots:
+    for address, slot in written.slots:
         slots_by_address.setdefault(address, set()).add(slot)
-    for address in accounts.wiped_storage:
-        pre = pre_state.get(address, _ABSENT)
-        slots_by_address.setdefault(address, set()).update(pre.storage)
+    for address, name in written.fields:
+        if name == "wiped":
+            slots_by_address.setdefault(address, set()).update(pre_state.get(address, _ABSENT).storage)
     diff = {}
-    for address in sorted(accounts.written_accounts | slots_by_address.keys()):
+    for address in sorted({address for address, _ in written.fields} | slots_by_address.keys()):
         change = _account_change(state, Address(address), pre_state.get(address), slots_by_address)
         if change is not None:
             diff[address] = change
@@ -39,9 +41,7 @@ def _account_change(
     pre: Account | None,
     slots_by_address: Mapping[bytes, set[int]],
 ) -> AccountChange | None:
-    # Every pre-state account is in the prepared trie, an empty one too (build_state_db), so
-    # it existed: comparing so makes the diff independent of which no-op writes an executor
-    # made (py-evm's touch rewrites an account as it is; the parallel engine does not).
+    # Every pre-state account existed, an empty one too (it is in the pre-state's trie).
     existed = pre is not None
     before = pre if existed else _ABSENT
     if not state.account_exists(address):

@@ -8,7 +8,7 @@ from eth.constants import SYSTEM_ADDRESS
 from eth_utils import ValidationError
 
 from .forks import VMClass
-from .statedb import plain_state_class, recording_state_class
+from .statedb import block_state_class, plain_state_class
 
 
 class _SystemCallCheck:
@@ -34,7 +34,7 @@ def parevm_vm_class(base: VMClass, executor: Any) -> VMClass:
         base.__name__,
         (_SystemCallCheck, base),
         {
-            "_state_class": recording_state_class(base.get_state_class()),
+            "_state_class": block_state_class(base.get_state_class()),
             "fork_state_class": base.get_state_class(),
             "apply_all_transactions": apply_all_transactions,
         },

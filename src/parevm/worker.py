@@ -12,16 +12,26 @@ import traceback
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
-from eth.abc import SignedTransactionAPI, StateAPI
+from types import SimpleNamespace
+
+from eth.abc import SignedTransactionAPI, StateAPI, VirtualMachineAPI
 from eth.constants import BLANK_ROOT_HASH
 from eth.exceptions import PyEVMError
 from eth_typing import Address
 from eth_utils import ValidationError
+from eth.vm.forks.byzantium import ByzantiumVM
 
 from .core import CapacityError, Core, Task, TaskKind
 from .outcome import Outcome
 from .statedb import AncestorLookup, StorageCollision
 from .txview import BaseReads, Blocked, TrackingAccountDB
+
+
+_SPINS = 200
+_IDLE_SLEEP = 0.0005
+_NO_GAS_YET = SimpleNamespace(gas_used=0)
+"""The header a worker's receipt is made against: the cumulative gas of the transactions
+before is the commit's to add (py-evm's make_receipt adds this transaction's to it)."""
 
 
 class _ParallelState:
@@ -52,30 +62,41 @@ class Worker:
     def __init__(
         self,
         core: Core,
-        pre: StateAPI,
+        vm: VirtualMachineAPI,
         fork_state_class: type[StateAPI],
         transactions: Sequence[SignedTransactionAPI],
         results: Connection,
     ) -> None:
         self.core = core
-        self.pre = pre
+        self.pre = vm.state
+        # From Byzantium on a receipt holds a status, not a state root, so the worker can
+        # build it; the commit then only sets the cumulative gas (see Outcome.receipt).
+        self.make_receipt = type(vm).make_receipt if isinstance(vm, ByzantiumVM) else None
         self.transactions = transactions
         self.results = results
         self.state_class = parallel_state_class(fork_state_class)
-        self.context = pre.execution_context
-        self.ancestors = getattr(pre, "ancestors", None)
+        self.context = self.pre.execution_context
+        self.ancestors = getattr(self.pre, "ancestors", None)
         self.code_cache: dict[bytes, bytes] = {}
 
     def run(self) -> None:
         """The Block-STM loop; ends when the scheduler says the block is done."""
+        idle = 0
         try:
             while True:
                 task: Task | None = self.core.next_task()
                 if task.kind == TaskKind.DONE:
                     break
                 if task.kind == TaskKind.NONE:
-                    os.sched_yield()
+                    # Waiting on another worker: yield at first, then sleep, so that an idle
+                    # worker burns no core (and the parent can tell busy from stuck).
+                    idle += 1
+                    if idle < _SPINS:
+                        os.sched_yield()
+                    else:
+                        time.sleep(_IDLE_SLEEP)
                     continue
+                idle = 0
                 while task is not None:  # a finished task may hand over the next one
                     if task.kind == TaskKind.EXECUTE:
                         task = self.execute(task.tx, task.incarnation)
@@ -91,14 +112,18 @@ class Worker:
             self.results.close()
 
     def execute(self, tx: int, incarnation: int) -> Task | None:
-        base = BaseReads(self.core, tx, self.pre, self.code_cache)
+        base = BaseReads(self.core, tx, self.pre._account_db, self.code_cache)
         state = self.state_class(base, self.context, BLANK_ROOT_HASH)
         state.ancestors = self.ancestors
         accounts: TrackingAccountDB = state._account_db
         started = time.perf_counter()
         try:
-            computation = state.apply_transaction(self.transactions[tx])
-            outcome = Outcome.of(computation, time.perf_counter() - started)
+            transaction = self.transactions[tx]
+            computation = state.apply_transaction(transaction)
+            receipt = None
+            if self.make_receipt is not None:
+                receipt = self.make_receipt(_NO_GAS_YET, transaction, computation, state)
+            outcome = Outcome.of(computation, time.perf_counter() - started, receipt)
             writes = accounts.write_set()
         except Blocked:
             pass
@@ -108,7 +133,7 @@ class Worker:
             if self.core.add_dependency(tx, base.blocked_on):
                 return None
             return Task(TaskKind.EXECUTE, tx, incarnation)
-        for code_hash, code in accounts.code.items():
+        for code_hash, code in accounts.codes.items():
             self.core.code_put(code_hash, code)
         wrote_new = self.core.finish_incarnation(tx, incarnation, list(base.recorded.values()), writes)
         self.results.send((tx, incarnation, outcome))

@@ -1,0 +1,178 @@
+"""The state before a block, as the bottom layer of the block's state (see overlay.py).
+
+Two kinds: a flat one over a block input's accounts (plain dicts: no trie is built to replay a
+block file, and the state root is computed once, natively, from the accounts themselves), and
+one over a py-evm chain's own state trie (for blocks imported through a chain).
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from eth.abc import AtomicDatabaseAPI, MetaWitnessAPI
+from eth.constants import BLANK_ROOT_HASH
+from eth.db.account import AccountDB
+from eth.db.witness import MetaWitness
+from eth_typing import Address, Hash32
+from eth_utils import keccak
+
+from .blockinput import Account
+from .native import Key, Kind
+from .overlay import EMPTY_CODE_HASH, OverlayAccountDB
+from .trie import trie_root
+from .writeset import apply_writes
+
+_ABSENT = Account()
+
+
+class FlatPreState:
+    """A block input's accounts, read in place. Every account listed exists, an empty one too."""
+
+    def __init__(self, accounts: Mapping[bytes, Account]) -> None:
+        self.accounts = accounts
+        self._code_hashes: dict[bytes, int] = {}
+        self._leaves: dict[bytes, tuple[bytes, bytes]] = {}  # address -> (trie key, leaf)
+
+    def value(self, key: Key) -> int:
+        address, kind, slot = key
+        account = self.accounts.get(address)
+        if kind == Kind.EXISTENCE:
+            return int(account is not None)
+        if account is None:
+            return EMPTY_CODE_HASH if kind == Kind.CODE_HASH else 0
+        if kind == Kind.BALANCE:
+            return account.balance
+        if kind == Kind.NONCE:
+            return account.nonce
+        if kind == Kind.STORAGE:
+            return account.storage.get(slot, 0)
+        if kind == Kind.CODE_HASH:
+            return self._code_hash(address, account)
+        return 0  # STORAGE_WIPE: nothing is wiped before the block
+
+    def storage(self, address: bytes, slot: int) -> int:
+        return self.accounts.get(address, _ABSENT).storage.get(slot, 0)
+
+    def code(self, address: bytes, code_hash: bytes) -> bytes:
+        account = self.accounts.get(address, _ABSENT)
+        if self._code_hash(address, account).to_bytes(32, "big") != code_hash:
+            raise LookupError(f"no code with hash 0x{code_hash.hex()} at 0x{address.hex()}")
+        return account.code
+
+    def storage_was_empty(self, address: bytes) -> bool:
+        return not any(self.accounts.get(address, _ABSENT).storage.values())
+
+    def _code_hash(self, address: bytes, account: Account) -> int:
+        if address not in self._code_hashes:
+            self._code_hashes[address] = int.from_bytes(keccak(account.code), "big")
+        return self._code_hashes[address]
+
+    # -- the state root
+    def root(self, layer: OverlayAccountDB) -> Hash32:
+        """The root of these accounts with `layer`'s writes on top, as py-evm's trie has it:
+        an account is in the trie if it exists or (py-evm's rule) has non-empty storage."""
+        slots: dict[bytes, dict[int, int]] = defaultdict(dict)
+        for (address, slot), value in layer.slots.items():
+            slots[address][slot] = value
+        touched = {address for address, _ in layer.fields} | slots.keys()
+        items = [self._leaf(address) for address in self.accounts.keys() - touched]
+        for address in touched:
+            if layer.fields.get((address, "wiped")):
+                storage = slots.get(address, {})
+            else:
+                storage = {**self.accounts.get(address, _ABSENT).storage, **slots.get(address, {})}
+            storage_root = _storage_root(storage)
+            if layer.account_exists(Address(address)) or storage_root != BLANK_ROOT_HASH:
+                account = _encode(
+                    layer.get_nonce(Address(address)),
+                    layer.get_balance(Address(address)),
+                    storage_root,
+                    layer.get_code_hash(Address(address)),
+                )
+                items.append((keccak(address), account))
+        return Hash32(trie_root(items))
+
+    def _leaf(self, address: bytes) -> tuple[bytes, bytes]:
+        """An untouched account's trie key and leaf, computed once per block."""
+        if address not in self._leaves:
+            account = self.accounts[address]
+            code_hash = self._code_hash(address, account).to_bytes(32, "big")
+            leaf = _encode(account.nonce, account.balance, _storage_root(account.storage), code_hash)
+            self._leaves[address] = (keccak(address), leaf)
+        return self._leaves[address]
+
+    def persist(self, layer: OverlayAccountDB) -> tuple[Hash32, MetaWitnessAPI]:
+        """Nothing to write anywhere: the root, and an empty witness."""
+        return self.root(layer), MetaWitness(set(), {})
+
+
+class TriePreState:
+    """A chain's state trie at a root, read through py-evm's AccountDB; the block's writes
+    go into that AccountDB when a root is asked for, so the chain's database carries on."""
+
+    def __init__(self, db: AtomicDatabaseAPI, state_root: Hash32) -> None:
+        self.accounts = AccountDB(db, state_root)
+
+    def value(self, key: Key) -> int:
+        address, kind, slot = key
+        account = Address(address)
+        if kind == Kind.BALANCE:
+            return self.accounts.get_balance(account)
+        if kind == Kind.NONCE:
+            return self.accounts.get_nonce(account)
+        if kind == Kind.CODE_HASH:
+            return int.from_bytes(self.accounts.get_code_hash(account), "big")
+        if kind == Kind.EXISTENCE:
+            return int(self.accounts.account_exists(account))
+        if kind == Kind.STORAGE:
+            return self.accounts.get_storage(account, slot)
+        return 0  # STORAGE_WIPE: the trie holds no pending wipe
+
+    def storage(self, address: bytes, slot: int) -> int:
+        return self.accounts.get_storage(Address(address), slot)
+
+    def code(self, address: bytes, code_hash: bytes) -> bytes:
+        if self.accounts.get_code_hash(Address(address)) != code_hash:
+            raise LookupError(f"no code with hash 0x{code_hash.hex()} at 0x{address.hex()}")
+        return self.accounts.get_code(Address(address))
+
+    def storage_was_empty(self, address: bytes) -> bool:
+        return self.accounts._get_storage_root(Address(address)) == BLANK_ROOT_HASH
+
+    def root(self, layer: OverlayAccountDB) -> Hash32:
+        """Moves the layer's writes into the AccountDB (emptying the layer) and asks it."""
+        apply_writes(self.accounts, layer.write_set(), layer.codes.get)
+        layer.clear()
+        return self.accounts.make_state_root()
+
+    def persist(self, layer: OverlayAccountDB) -> tuple[Hash32, MetaWitnessAPI]:
+        self.root(layer)
+        witness = self.accounts.persist()
+        return self.accounts.state_root, witness
+
+
+PreState = FlatPreState | TriePreState
+
+
+def _storage_root(storage: Mapping[int, int]) -> bytes:
+    if not any(storage.values()):
+        return BLANK_ROOT_HASH
+    return trie_root(
+        (keccak(slot.to_bytes(32, "big")), _encode_int(value)) for slot, value in storage.items() if value
+    )
+
+
+# RLP by hand for the two shapes the state trie holds: pyrlp's general encoder (type
+# inference per item) costs more than the native root itself. tests/test_prestate.py checks
+# these against rlp.encode.
+def _encode_int(value: int) -> bytes:
+    if value == 0:
+        return b"\x80"
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return raw if len(raw) == 1 and raw[0] < 0x80 else bytes((0x80 + len(raw),)) + raw
+
+
+def _encode(nonce: int, balance: int, storage_root: bytes, code_hash: bytes) -> bytes:
+    payload = b"".join((_encode_int(nonce), _encode_int(balance), b"\xa0", storage_root, b"\xa0", code_hash))
+    size = len(payload)  # at most 2 + 33 + 66: always under 256
+    return (bytes((0xC0 + size,)) if size < 56 else bytes((0xF8, size))) + payload
+
