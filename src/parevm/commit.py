@@ -8,7 +8,6 @@ from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, VirtualMac
 from .core import Write
 from .outcome import Outcome
 from .sequential import Receipts
-from .writeset import apply_writes
 
 
 def commit_block(
@@ -33,7 +32,7 @@ def commit_block(
         outcome = outcomes[index]
         if outcome.invalid is not None:
             raise outcome.invalid
-        apply_writes(state, writes_of(index), code_of)
+        state._account_db.apply(writes_of(index), code_of)  # type: ignore[attr-defined]
         if outcome.receipt is None:
             receipt = vm.make_receipt(receipts.header, transaction, outcome, state)
         else:

@@ -1,7 +1,9 @@
 """What a worker reports of one transaction incarnation, small enough to pass through a pipe.
 
-It stands in for py-evm's computation where the ordered commit needs one (make_receipt reads
-the gas figures, the error flag and the logs), so the commit builds receipts exactly as py-evm.
+From Byzantium on the worker makes the receipt itself and sends only that. Before, a receipt
+holds the state root after the transaction, so the outcome stands in for py-evm's computation
+where the ordered commit needs one (make_receipt reads the gas figures, the error flag and the
+logs), and the commit builds the receipt exactly as py-evm.
 """
 
 from dataclasses import dataclass
@@ -13,7 +15,8 @@ from eth.vm.forks.berlin.receipts import TypedReceipt
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of an incarnation: a computation's figures, or the error that made it invalid."""
+    """The result of an incarnation: its receipt, or a computation's figures, or the error
+    that made it invalid."""
 
     gas_remaining: int = 0
     gas_refund: int = 0
@@ -25,10 +28,9 @@ class Outcome:
     receipt: ReceiptAPI | None = None  # from Byzantium on: made by the worker, own gas only
 
     @classmethod
-    def of(cls, computation: ComputationAPI, seconds: float, receipt: ReceiptAPI | None = None) -> "Outcome":
+    def of(cls, computation: ComputationAPI, seconds: float) -> "Outcome":
         return cls(
             seconds=seconds,
-            receipt=receipt,
             gas_remaining=computation.get_gas_remaining(),
             gas_refund=computation.get_gas_refund(),
             data_floor_gas=getattr(computation, "data_floor_gas", 0),

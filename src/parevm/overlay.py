@@ -7,7 +7,7 @@ multi-version memory). Both speak py-evm's account database interface upwards an
 `Reads` protocol downwards, so the block's state is itself what the workers read from.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from eth.constants import EMPTY_SHA3
@@ -243,14 +243,34 @@ class OverlayAccountDB:
     def mark_storage_warm(self, address: Address, slot: int) -> None:
         self._warm((address, slot))
 
+    # -- taking over the writes of a layer above
+    def apply(self, writes: Sequence[Write], code_of: Callable[[bytes], bytes | None]) -> None:
+        """A write set of the layer above, made final here: stored as written, since that layer
+        already decided every existence change (no setter re-reads it); a wipe first clears
+        what this layer holds of the account's storage; a delta adds to the balance below."""
+        for (address, kind, _), value, _ in writes:
+            if kind == Kind.STORAGE_WIPE and value:
+                self._wipe(address)
+        for (address, kind, slot), value, delta in writes:
+            if kind == Kind.STORAGE:
+                self._put(self.slots, (address, slot), value)
+            elif delta:
+                self._put(self.fields, (address, "balance"), (self.get_balance(address) + value) % UINT256)
+            else:
+                self._put(self.fields, (address, _FIELD_NAMES[kind]), value)
+                if kind == Kind.CODE_HASH and value != EMPTY_CODE_HASH:
+                    self._keep_code(value.to_bytes(32, "big"), code_of)
+
+    def _keep_code(self, code_hash: bytes, code_of: Callable[[bytes], bytes | None]) -> None:
+        if code_hash not in self.codes:
+            code = code_of(code_hash)
+            if code is None:
+                raise LookupError(f"no code with hash 0x{code_hash.hex()}")
+            self.codes[code_hash] = code
+
     def absorb(self, layer: "OverlayAccountDB") -> None:
         """Takes over the writes of `layer`, which sits on this one, and empties it."""
-        for (address, name), value in layer.fields.items():
-            if name == "wiped" and value:
-                self._wipe(address)
-        self.fields.update(layer.fields)
-        self.slots.update(layer.slots)
-        self.codes.update(layer.codes)
+        self.apply(layer.write_set(), layer.codes.get)
         layer.clear()
 
     # -- what this layer wrote

@@ -18,8 +18,7 @@ from eth_utils import keccak
 from .blockinput import Account
 from .native import Key, Kind
 from .overlay import EMPTY_CODE_HASH, OverlayAccountDB
-from .trie import trie_root
-from .writeset import apply_writes
+from .trie import secure_trie_root, trie_root
 
 _ABSENT = Account()
 
@@ -140,9 +139,35 @@ class TriePreState:
 
     def root(self, layer: OverlayAccountDB) -> Hash32:
         """Moves the layer's writes into the AccountDB (emptying the layer) and asks it."""
-        apply_writes(self.accounts, layer.write_set(), layer.codes.get)
+        self._take(layer)
         layer.clear()
         return self.accounts.make_state_root()
+
+    def _take(self, layer: OverlayAccountDB) -> None:
+        """Per account: wipe first, then fields and storage, then existence (a deleted
+        account's fields were all written as zero, so the order is safe)."""
+        fields: dict[bytes, dict[str, int]] = defaultdict(dict)
+        for (address, name), value in layer.fields.items():
+            fields[address][name] = value
+        for address, written in fields.items():
+            account = Address(address)
+            if written.get("wiped"):
+                self.accounts.delete_storage(account)
+            if "balance" in written:
+                self.accounts.set_balance(account, written["balance"])
+            if "nonce" in written:
+                self.accounts.set_nonce(account, written["nonce"])
+            if "code_hash" in written:
+                code_hash = written["code_hash"].to_bytes(32, "big")
+                if code_hash != self.accounts.get_code_hash(account):
+                    self.accounts.set_code(account, layer.code(address, code_hash))
+        for (address, slot), value in layer.slots.items():
+            self.accounts.set_storage(Address(address), slot, value)
+        for address, written in fields.items():
+            if written.get("exists") == 0:
+                self.accounts.delete_account(Address(address))
+            elif written.get("exists") == 1:
+                self.accounts.touch_account(Address(address))
 
     def persist(self, layer: OverlayAccountDB) -> tuple[Hash32, MetaWitnessAPI]:
         self.root(layer)
@@ -156,9 +181,7 @@ PreState = FlatPreState | TriePreState
 def _storage_root(storage: Mapping[int, int]) -> bytes:
     if not any(storage.values()):
         return BLANK_ROOT_HASH
-    return trie_root(
-        (keccak(slot.to_bytes(32, "big")), _encode_int(value)) for slot, value in storage.items() if value
-    )
+    return secure_trie_root((slot.to_bytes(32, "big"), _encode_int(value)) for slot, value in storage.items() if value)
 
 
 # RLP by hand for the two shapes the state trie holds: pyrlp's general encoder (type

@@ -13,11 +13,11 @@ from eth_typing import Address
 from .blockinput import BlockInput
 from .forks import is_at_least
 from .result import BlockResult, Check, ReceiptSummary
-from .sequential import PyEvmExecutor, SequentialExecutor
 from .prestate import FlatPreState
+from .sequential import PyEvmExecutor, SequentialExecutor
+from .statedb import build_state_db
 from .statediff import state_diff
 from .trie import ordered_trie_root
-from .statedb import build_state_db
 
 
 class Phases:

@@ -6,7 +6,6 @@ from eth.abc import StateAPI
 from eth_typing import Address
 
 from .blockinput import Account
-from .blockstate import BlockAccountDB
 from .result import AccountChange
 
 _ABSENT = Account()
@@ -16,11 +15,10 @@ def state_diff(state: StateAPI, pre_state: Mapping[bytes, Account]) -> dict[byte
     """Every account whose existence, balance, nonce, code or storage differs from the pre-state.
 
     Candidates are the accounts and slots the block's layer of writes holds (a write may
-    still compare equal), plus the pre-state slots of accounts whose storage was wiped.
+    still compare equal), plus the pre-state slots of accounts whose storage was wiped. Taken
+    after persist, which has moved every write into that layer.
     """
-    accounts: BlockAccountDB = state._account_db  # type: ignore[attr-defined]
-    accounts.lock_changes()
-    written = accounts.committed
+    written = state._account_db.committed  # type: ignore[attr-defined]
     slots_by_address: dict[bytes, set[int]] = {}
     for address, slot in written.slots:
         slots_by_address.setdefault(address, set()).add(slot)

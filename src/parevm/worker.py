@@ -11,15 +11,14 @@ import time
 import traceback
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
-
 from types import SimpleNamespace
 
 from eth.abc import SignedTransactionAPI, StateAPI, VirtualMachineAPI
 from eth.constants import BLANK_ROOT_HASH
 from eth.exceptions import PyEVMError
+from eth.vm.forks.byzantium import ByzantiumVM
 from eth_typing import Address
 from eth_utils import ValidationError
-from eth.vm.forks.byzantium import ByzantiumVM
 
 from .core import CapacityError, Core, Task, TaskKind
 from .outcome import Outcome
@@ -120,10 +119,12 @@ class Worker:
         try:
             transaction = self.transactions[tx]
             computation = state.apply_transaction(transaction)
-            receipt = None
-            if self.make_receipt is not None:
+            seconds = time.perf_counter() - started
+            if self.make_receipt is None:
+                outcome = Outcome.of(computation, seconds)
+            else:
                 receipt = self.make_receipt(_NO_GAS_YET, transaction, computation, state)
-            outcome = Outcome.of(computation, time.perf_counter() - started, receipt)
+                outcome = Outcome(seconds=seconds, receipt=receipt)
             writes = accounts.write_set()
         except Blocked:
             pass
