@@ -13,7 +13,10 @@ BENCH_TXS ?= 2000
 BENCH_WORKERS ?= 1,2
 CORPUS ?= ../shared/data/mainnet
 
-.PHONY: demo bench bench-quick test test-fast native-test conformance contracts clean
+ANVIL_VERSION := 1.7.1
+ANVIL := build/anvil/node_modules/.bin/anvil
+
+.PHONY: demo bench bench-quick test test-fast native-test conformance contracts anvil clean
 
 $(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +36,15 @@ native-test:
 # Everything: C tests, then the Python suite (the whole consensus suite and mainnet corpus
 # included) spread over the cores, and the benchmark suite once as plain tests (pytest-benchmark
 # does not time under xdist; its checks still run).
-test: $(STAMP) native-test
+test: $(STAMP) native-test $(ANVIL)
 	$(BIN)/python -m pytest -n $(JOBS) -q -p no:cacheprovider tests benchmarks
+
+# A real node for the JSON-RPC end-to-end test (tests/test_node.py), from npm.
+anvil: $(ANVIL)
+$(ANVIL):
+	mkdir -p build/anvil
+	cd build/anvil && npm install --no-audit --no-fund --loglevel=error @foundry-rs/anvil@$(ANVIL_VERSION)
+	$(ANVIL) --version
 
 # The suite without the long data-driven runs, for quick iterations.
 test-fast: $(STAMP) native-test

@@ -9,11 +9,12 @@ import sys
 import textwrap
 import traceback
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import crypto
 from .analysis import BlockAnalysis, Limits, analyze_block
+from .blockinput import BlockInput
 from .bench import Target, bench, steps
 from .blockfile import block_input_from_json, load_block_file
 from .conformance import FixtureOutcome, collect_entries, run_entries
@@ -23,6 +24,8 @@ from .jsonfile import write_atomic, write_json
 from .modes import Mode, executor_for
 from .progress import Progress
 from .replay import replay
+from .rpc import RpcClient
+from .rpcsource import BlockSource
 from .result import BlockResult
 from .stats import key_json
 from .table import render
@@ -76,15 +79,29 @@ def _parser() -> argparse.ArgumentParser:
         help="run every block in parallel, even one too small to gain (tests the engine on it)",
     )
 
+    node = argparse.ArgumentParser(add_help=False)
+    rpc_options = node.add_argument_group("node (JSON-RPC; the debug API with the prestate tracer is needed)")
+    rpc_options.add_argument("--rpc-timeout", type=float, default=60.0, metavar="S",
+                             help="seconds to wait for one answer (default 60)")
+    rpc_options.add_argument("--rpc-retries", type=int, default=3, metavar="N",
+                             help="retries of a failed request, with doubling waits from 0.5 s (default 3)")
+    rpc_options.add_argument("--rpc-batch", type=_positive, default=100, metavar="N",
+                             help="calls per batched request (default 100)")
+
     replay_cmd = commands.add_parser(
         "replay",
-        parents=[engine],
-        help="replay block files and check them against their headers",
-        description="Replay block files (.json or .json.gz, see docs/block-file.md) and check "
-        "gasUsed, logsBloom, receiptsRoot and stateRoot against the block's header. "
+        parents=[engine, node],
+        help="replay block files, or blocks from a node, and check them against their headers",
+        description="Replay block files (.json or .json.gz, see docs/block-file.md), or with "
+        "--rpc blocks fetched from a node, and check gasUsed, logsBloom, receiptsRoot and "
+        "stateRoot against the block's header. "
         "Exit status: 0 every applicable check holds, 1 a mismatch, 2 bad input.",
     )
-    replay_cmd.add_argument("files", nargs="+", metavar="FILE", help="block files")
+    replay_cmd.add_argument(
+        "files", nargs="+", metavar="FILE|BLOCK",
+        help="block files; with --rpc, block numbers, 'latest' or ranges A..B (inclusive)",
+    )
+    replay_cmd.add_argument("--rpc", metavar="URL", help="fetch the blocks from this node (see `parevm fetch`)")
     replay_cmd.add_argument("--fork", help="run every block under this fork (overrides the file)")
     replay_cmd.add_argument("--json", action="store_true", help="print one JSON object per block")
     replay_cmd.add_argument(
@@ -92,6 +109,23 @@ def _parser() -> argparse.ArgumentParser:
         help="with --json: each transaction's final read and write keys (parallel engine)",
     )
     replay_cmd.set_defaults(run=_replay)
+
+    fetch_cmd = commands.add_parser(
+        "fetch",
+        parents=[common, node],
+        help="write block files of blocks from a node",
+        description="Fetch blocks from a node into block files (DIR/<number>.json.gz): the "
+        "block with its transactions (eth_getBlockByNumber), the pre-state its transactions "
+        "touch (debug_traceBlockByNumber with the prestate tracer, plain and diff mode), code "
+        "and accounts the tracer leaves out (at the parent block), the ancestor hashes BLOCKHASH "
+        "may read, and the fork. Each file is checked by loading it, and written whole or not "
+        "at all. Exit status: 0 all written, 2 bad input or a node error.",
+    )
+    fetch_cmd.add_argument("--rpc", required=True, metavar="URL", help="the node's JSON-RPC address (http or https)")
+    fetch_cmd.add_argument("blocks", nargs="+", metavar="BLOCK", help="block numbers, 'latest' or ranges A..B (inclusive)")
+    fetch_cmd.add_argument("-o", "--output", default=".", metavar="DIR", help="directory to write into (default .)")
+    fetch_cmd.add_argument("--fork", help="record this fork in the files (else the chain's schedule or the header's fields)")
+    fetch_cmd.set_defaults(run=_fetch)
 
     conformance = commands.add_parser(
         "conformance",
@@ -380,11 +414,45 @@ def _mode(args: argparse.Namespace, keys: bool = False) -> Mode:
     return Mode(name, args.workers, args.force_parallel, keys)
 
 
+def _block_source(args: argparse.Namespace) -> BlockSource:
+    if args.rpc_retries < 0 or args.rpc_timeout <= 0:
+        raise InputError("options", "--rpc-retries must be at least 0 and --rpc-timeout above 0")
+    client = RpcClient(args.rpc, args.rpc_timeout, args.rpc_retries, batch_size=args.rpc_batch)
+    return BlockSource(client)
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    if not Path(args.output).is_dir():
+        raise InputError("--output", f"{args.output} is not a directory")
+    source = _block_source(args)
+    numbers = source.block_numbers(args.blocks)
+    progress = Progress(len(numbers), "fetch")
+    for number in numbers:
+        path = Path(args.output) / f"{number}.json.gz"
+        block = source.block_json(number, args.fork)
+        write_json(path, block)
+        progress.advance(f"block {number}: {len(block['block']['transactions'])} txs")
+    progress.close()
+    print(f"wrote {len(numbers)} block files to {args.output}")
+    return EXIT_OK
+
+
+def _load_blocks(args: argparse.Namespace) -> tuple[int, Iterator[BlockInput]]:
+    """How many blocks, and the blocks: files (all read first, so bad input fails before any
+    work), or with --rpc blocks fetched from the node one at a time."""
+    if not args.rpc:
+        blocks = [load_block_file(path, args.fork) for path in args.files]
+        return len(blocks), iter(blocks)
+    source = _block_source(args)
+    numbers = source.block_numbers(args.files)
+    return len(numbers), (source.block_input(number, args.fork) for number in numbers)
+
+
 def _replay(args: argparse.Namespace) -> int:
     executor = executor_for(_mode(args, keys=args.keys))
-    blocks = [load_block_file(path, args.fork) for path in args.files]
+    count, blocks = _load_blocks(args)
     results = []
-    progress = None if args.json or len(blocks) < 2 else Progress(len(blocks), "replay")
+    progress = None if args.json or count < 2 else Progress(count, "replay")
     for block in blocks:
         result = replay(block, executor)
         results.append(result)

@@ -8,6 +8,7 @@ from eth.consensus.context import ConsensusContext
 from eth.constants import BLANK_ROOT_HASH
 from eth.db.atomic import AtomicDB
 from eth.db.chain import ChainDB
+from eth.db.trie import make_trie_root_and_nodes
 from eth_typing import Address
 
 from .blockinput import BlockInput
@@ -137,6 +138,9 @@ def _with_roots(vm: VirtualMachineAPI, header, block: BlockInput, receipts) -> B
         "transaction_root": ordered_trie_root([tx.encode() for tx in block.transactions]),
         "receipt_root": ordered_trie_root([receipt.encode() for receipt in receipts]),
     }
+    if is_at_least(block.fork, "Prague"):
+        # Prague's post-processing reads the receipts back from the database (deposit requests).
+        vm.chaindb.persist_trie_data_dict(make_trie_root_and_nodes(tuple(receipts))[1])
     fields = {"transactions": block.transactions, "uncles": ()}
     if block.withdrawals:
         roots["withdrawals_root"] = ordered_trie_root([w.encode() for w in block.withdrawals])
