@@ -33,15 +33,11 @@ def block_input_from_json(obj: Any, source: str, fork: str | None = None) -> Blo
     vm_class = vm_class_for(fork_name, chain_id)
     header = header_from_rpc(block, vm_class, fork_name)
     transactions = tuple(
-        transaction_from_rpc(FieldReader(source, tx, f"block.transactions[{i}]"), vm_class, fork_name)
-        for i, tx in enumerate(block.items("transactions"))
+        transaction_from_rpc(tx, vm_class, fork_name) for tx in block.entries("transactions")
     )
     withdrawals = None
     if block.has("withdrawals"):
-        withdrawals = tuple(
-            withdrawal_from_rpc(FieldReader(source, w, f"block.withdrawals[{i}]"))
-            for i, w in enumerate(block.items("withdrawals"))
-        )
+        withdrawals = tuple(withdrawal_from_rpc(w) for w in block.entries("withdrawals"))
     return BlockInput(
         source=source,
         chain_id=chain_id,

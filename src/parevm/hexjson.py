@@ -39,6 +39,14 @@ class FieldReader:
             raise self.fail(key, f"expected a list, got {_kind(value)}")
         return value
 
+    def entries(self, key: str, optional: bool = False) -> list["FieldReader"]:
+        """A list of objects as readers whose errors name the item (`block.withdrawals[3]`);
+        none where an optional field is absent."""
+        if optional and not self.has(key):
+            return []
+        return [FieldReader(self.source, item, f"{self._name(key)}[{index}]")
+                for index, item in enumerate(self.items(key))]
+
     def quantity(self, key: str, default: int | None = None) -> int:
         if default is not None and not self.has(key):
             return default

@@ -134,13 +134,17 @@ def _with_roots(vm: VirtualMachineAPI, header, block: BlockInput, receipts) -> B
     """The block with its transactions, receipts and withdrawals roots, as py-evm's
     set_block_transactions_and_withdrawals makes it, but the roots computed natively and
     nothing copied (py-evm deep-copies every transaction into the new block)."""
+    if is_at_least(block.fork, "Prague"):
+        # Prague's post-processing reads the receipts back from the database (deposit
+        # requests), so their trie is built node by node and stored.
+        receipt_root, nodes = make_trie_root_and_nodes(tuple(receipts))
+        vm.chaindb.persist_trie_data_dict(nodes)
+    else:
+        receipt_root = ordered_trie_root([receipt.encode() for receipt in receipts])
     roots = {
         "transaction_root": ordered_trie_root([tx.encode() for tx in block.transactions]),
-        "receipt_root": ordered_trie_root([receipt.encode() for receipt in receipts]),
+        "receipt_root": receipt_root,
     }
-    if is_at_least(block.fork, "Prague"):
-        # Prague's post-processing reads the receipts back from the database (deposit requests).
-        vm.chaindb.persist_trie_data_dict(make_trie_root_and_nodes(tuple(receipts))[1])
     fields = {"transactions": block.transactions, "uncles": ()}
     if block.withdrawals:
         roots["withdrawals_root"] = ordered_trie_root([w.encode() for w in block.withdrawals])

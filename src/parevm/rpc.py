@@ -152,11 +152,9 @@ class RpcClient:
         except (json.JSONDecodeError, UnicodeDecodeError):
             status = f"HTTP {response.status_code}: " if response.status_code != 200 else ""
             raise RpcError(self.url, f"not a JSON-RPC answer to {what} ({status}{_excerpt(body)})") from None
-        if response.status_code != 200 and isinstance(payload, list) and not isinstance(answer, list):
-            return answer  # a batch refused with an error object: the caller falls back
-        if response.status_code != 200 and not isinstance(answer, dict):
+        if response.status_code != 200 and not isinstance(answer, (dict, list)):
             raise RpcError(self.url, f"HTTP {response.status_code} to {what}: {_excerpt(answer)}")
-        return answer
+        return answer  # an error object under 4xx too: a refused batch, or the call's error
 
 
 def _refused(answer: list[Any]) -> bool:

@@ -1,8 +1,8 @@
 """Blocks from a node, in the block file format (docs/block-file.md).
 
 A block's pre-state is what `debug_traceBlockByNumber` with the prestate tracer reports for
-each transaction, merged over the block: the first value seen for an account field or a slot
-wins, since a later transaction may see what an earlier one wrote. The tracer leaves out the
+each transaction, merged over the block: the first report of an account or a slot wins, since a
+later transaction may see what an earlier one wrote. The tracer leaves out the
 accounts a transaction creates, so a later transaction would report such an account as if it
 had existed before the block: the tracer's diff mode says which accounts each transaction
 changed, and an account first reported after an earlier transaction changed it is left out
@@ -13,7 +13,7 @@ when some code the block can run holds a BLOCKHASH instruction.
 """
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -69,40 +69,40 @@ class BlockSource:
 
     def block_json(self, number: int, fork: str | None = None) -> dict[str, Any]:
         """The block file object of block `number`, checked by loading it (header hash included)."""
+        return self._fetch(number, fork)[0]
+
+    def block_input(self, number: int, fork: str | None = None) -> BlockInput:
+        return self._fetch(number, fork)[1]
+
+    def _fetch(self, number: int, fork: str | None) -> tuple[dict[str, Any], BlockInput]:
+        where = self._where(number)
         if number == 0:
-            raise InputError(self._where(0), "the genesis block has no parent state to replay it on")
+            raise InputError(where, "the genesis block has no parent state to replay it on")
         block = self.client.call("eth_getBlockByNumber", hex(number), True)
         if block is None:
-            raise InputError(self._where(number), f"the node has no such block (its latest is {self.latest()})")
+            raise InputError(where, f"the node has no such block (its latest is {self.latest()})")
         # Single calls: some hosted nodes refuse debug methods inside a batch.
         traces = self.client.call("debug_traceBlockByNumber", hex(number), PRESTATE)
         diffs = self.client.call("debug_traceBlockByNumber", hex(number), PRESTATE_DIFF)
-        where = self._where(number)
         reader = FieldReader(where, block, "block")
-        transactions = reader.items("transactions")
-        merged = merge_prestates(where, traces, diffs, len(transactions))
+        merged = merge_prestates(where, traces, diffs, len(reader.items("transactions")))
         self._complete(merged, number - 1, untraced_accounts(reader))
         # Codes are all known now: the accounts they delegate to (EIP-7702) run too.
         self._complete(merged, number - 1, delegation_targets(merged))
+        accounts = pre_state_accounts(where, merged)
+        runs_blockhash = _runs_blockhash(reader, accounts.values())
         obj: dict[str, Any] = {
             "chainId": hex(self.chain_id()),
             "source": f"{self.name} block {number} (eth_getBlockByNumber, prestateTracer)",
             "block": block,
-            "preState": pre_state_to_json(pre_state_accounts(where, merged)),
-            "blockHashes": {},
-        }
-        if fork is not None:
-            obj["fork"] = fork
-        checked = block_input_from_json(obj, where)
-        obj["fork"] = checked.fork
-        if _runs_blockhash(checked):
-            obj["blockHashes"] = {
+            "preState": pre_state_to_json(accounts),
+            "blockHashes": {
                 str(n): "0x" + h.hex() for n, h in self._ancestor_hashes(number).items()
-            }
-        return obj
-
-    def block_input(self, number: int, fork: str | None = None) -> BlockInput:
-        return block_input_from_json(self.block_json(number, fork), self._where(number), fork)
+            } if runs_blockhash else {},
+        }
+        checked = block_input_from_json(obj, where, fork)
+        obj["fork"] = checked.fork
+        return obj, checked
 
     def _complete(self, merged: dict[bytes, dict[str, Any]], parent: int, also: list[bytes]) -> None:
         """Ask the parent's state for what the tracer did not say."""
@@ -161,7 +161,8 @@ def merge_prestates(
     changed: set[bytes] = set()  # accounts earlier transactions changed
     changed_slots: set[tuple[bytes, int]] = set()
     for index, (trace, diff) in enumerate(zip(traces, diffs)):
-        for address, account in _trace_accounts(source, trace, index):
+        state = FieldReader(source, _unwrap(source, trace), f"trace[{index}]")
+        for address, account in _accounts_of(state):
             if address not in merged:
                 if address in changed:
                     continue  # created in the block: it did not exist before
@@ -191,14 +192,12 @@ def untraced_accounts(block: FieldReader) -> list[bytes]:
     """Accounts a block touches that a prestate tracer may not report: the fee recipient,
     withdrawal recipients, and the accounts set-code authorizations delegate to."""
     addresses = [block.data("miner", 20)]
-    for key, path in (("withdrawals", "address"), ("transactions", "authorizationList")):
-        for index, item in enumerate(block.items(key) if block.has(key) else []):
-            entry = FieldReader(block.source, item, f"{block.path}.{key}[{index}]")
-            if path == "address":
-                addresses.append(entry.data("address", 20))
-            elif entry.has(path):
-                addresses += [FieldReader(block.source, a, entry.path).data("address", 20)
-                              for a in entry.items(path)]
+    addresses += [w.data("address", 20) for w in block.entries("withdrawals", optional=True)]
+    addresses += [
+        auth.data("address", 20)
+        for tx in block.entries("transactions")
+        for auth in tx.entries("authorizationList", optional=True)
+    ]
     return addresses
 
 
@@ -219,10 +218,6 @@ def _unwrap(source: str, trace: Any) -> Any:
     if isinstance(trace, Mapping) and "error" in trace and "result" not in trace:
         raise InputError(source, f"the node could not trace a transaction: {trace['error']}")
     return trace["result"] if isinstance(trace, Mapping) and "result" in trace else trace
-
-
-def _trace_accounts(source: str, trace: Any, index: int) -> Iterator[tuple[bytes, FieldReader]]:
-    return _accounts_of(FieldReader(source, _unwrap(source, trace), f"trace[{index}]"))
 
 
 def _accounts_of(state: FieldReader) -> Iterator[tuple[bytes, FieldReader]]:
@@ -248,10 +243,10 @@ def pre_state_accounts(source: str, merged: Mapping[bytes, Mapping[str, Any]]) -
     return accounts
 
 
-def _runs_blockhash(block: BlockInput) -> bool:
+def _runs_blockhash(block: FieldReader, accounts: Iterable[Account]) -> bool:
     """Whether any code the block may run (or create) holds a BLOCKHASH instruction."""
-    codes = [account.code for account in block.pre_state.values()]
-    codes += [tx.data for tx in block.transactions if not tx.to]
+    codes = [account.code for account in accounts]
+    codes += [tx.data("input") for tx in block.entries("transactions") if not tx.has("to")]
     return any(_has_blockhash(code) for code in codes)
 
 

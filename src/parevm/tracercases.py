@@ -50,7 +50,7 @@ def load_tracer_case(path: str | Path) -> BlockInput:
     source = str(path)
     case = FieldReader(source, read_json(path))
     genesis, context = case.child("genesis"), case.child("context")
-    config = genesis.child("config")
+    config, alloc = genesis.child("config"), genesis.child("alloc")
     number, timestamp = context.quantity("number"), context.quantity("timestamp")
     fork = fork_from_config(config, number, timestamp, context.quantity("difficulty"))
     block = {
@@ -76,8 +76,7 @@ def load_tracer_case(path: str | Path) -> BlockInput:
         "chainId": hex(config.quantity("chainId", default=1)),
         "fork": fork,
         "block": block,
-        "preState": {address: _full_account(genesis.child("alloc"), address)
-                     for address in genesis.child("alloc").obj},
+        "preState": {address: _full_account(alloc, address) for address in alloc.obj},
     }
     loaded = block_input_from_json(obj, source)
     text = case.raw("input")

@@ -20,8 +20,7 @@ _BUILDER_METHODS = {
 
 def _access_list(tx: FieldReader) -> list[tuple[bytes, list[int]]]:
     entries = []
-    for index, item in enumerate(tx.items("accessList") if tx.has("accessList") else []):
-        entry = FieldReader(tx.source, item, f"{tx.path}.accessList[{index}]")
+    for entry in tx.entries("accessList", optional=True):
         keys = [
             parse_quantity(key, lambda msg: entry.fail("storageKeys", msg))
             for key in entry.items("storageKeys")
@@ -32,8 +31,7 @@ def _access_list(tx: FieldReader) -> list[tuple[bytes, list[int]]]:
 
 def _authorizations(tx: FieldReader) -> list[dict[str, Any]]:
     authorizations = []
-    for index, item in enumerate(tx.items("authorizationList")):
-        auth = FieldReader(tx.source, item, f"{tx.path}.authorizationList[{index}]")
+    for auth in tx.entries("authorizationList"):
         authorizations.append(
             {
                 "chain_id": auth.quantity("chainId"),
