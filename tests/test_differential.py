@@ -8,7 +8,8 @@ sender, zero tips, CREATE and SELFDESTRUCT, reverts and out-of-gas.
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parevm import SequentialExecutor, replay
+from parevm.replay import replay
+from parevm.sequential import SequentialExecutor
 from parevm.parallel import ParallelExecutor
 from parevm.workloads import dynamic_fee_transaction, key, mine
 

@@ -4,7 +4,9 @@ root of the sequential reference; the reference agrees with plain py-evm on a sa
 
 import pytest
 
-from parevm import PyEvmExecutor, SequentialExecutor, load_block_file, replay
+from parevm import load_block_file
+from parevm.replay import replay
+from parevm.sequential import PyEvmExecutor, SequentialExecutor
 from parevm.forks import is_at_least
 from parevm.parallel import ParallelExecutor
 

@@ -9,8 +9,10 @@ import time
 import pytest
 from eth_utils import ValidationError
 
-from parevm import SequentialExecutor, load_block_file, replay
-from parevm.parallel import ParallelExecutor
+from parevm import load_block_file
+from parevm.replay import replay
+from parevm.sequential import SequentialExecutor
+from parevm.parallel import EngineError, ParallelExecutor
 from parevm.workloads import dynamic_fee_transaction, key, mine
 
 from .blocks import CONTRACTS, address_of, genesis, load, transfers_to
@@ -191,3 +193,13 @@ def test_view_checkpoints_are_unique_and_nest():
     view.commit(inner)
     view.discard(outer)
     assert not view.is_address_warm(b"\x01" * 20)
+
+
+def test_without_fallback_a_failed_parallel_run_raises():
+    block = _big_block()
+    executor = ParallelExecutor(2, force=True, retries=0, fallback=False)
+    killer = threading.Thread(target=_hit_a_worker, args=(executor, signal.SIGKILL))
+    killer.start()
+    with pytest.raises(EngineError, match="parallel run failed 1 times: worker lost"):
+        replay(block, executor)
+    killer.join()

@@ -2,7 +2,9 @@
 
 import json
 
-from parevm import PyEvmExecutor, SequentialExecutor, load_block_file, replay
+from parevm import load_block_file
+from parevm.replay import replay
+from parevm.sequential import PyEvmExecutor, SequentialExecutor
 from parevm.jsonfile import read_json, write_json
 from parevm.workloads import FUNDS, transfers
 

@@ -8,8 +8,7 @@ import pytest
 
 from parevm.blockinput import Account
 from parevm.jsonfile import read_json
-from parevm.modes import Mode, executor_for
-from parevm.replay import replay
+from parevm import Engine
 from parevm.rpcsource import delegation_targets, merge_prestates, pre_state_accounts
 from parevm.tracercases import load_tracer_case
 
@@ -79,7 +78,7 @@ def test_tracer_pre_state_alone_replays_the_transaction(path):
         fields.setdefault("nonce", 0)
         fields.setdefault("code", "0x")
     traced = replace(block, pre_state=pre_state_accounts(str(path), merged))
-    sequential = executor_for(Mode("sequential"))
-    whole, alone = replay(block, sequential), replay(traced, sequential)
+    sequential = Engine(mode="sequential")
+    whole, alone = sequential.execute(block), sequential.execute(traced)
     assert whole.receipts[0].gas_used >= 21_000
     assert alone.receipts == whole.receipts

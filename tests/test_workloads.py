@@ -10,7 +10,9 @@ from functools import cache
 import pytest
 from eth_utils import keccak
 
-from parevm import InputError, SequentialExecutor, replay
+from parevm import InputError
+from parevm.replay import replay
+from parevm.sequential import SequentialExecutor
 from parevm.parallel import ParallelExecutor
 from parevm.workloads import WORKLOADS, generate, transfers, workload_spec
 from parevm.workloads.contracts import artifact, contract

@@ -12,9 +12,8 @@ from typing import Any
 from . import depgraph
 from .blockinput import BlockInput
 from .errors import ParevmError
-from .modes import Mode, executor_for
+from .modes import Mode, engine_for
 from .native import Key
-from .replay import replay
 from .result import BlockResult
 from .stats import key_json
 
@@ -130,7 +129,7 @@ class BlockAnalysis:
 def analyze_block(block: BlockInput, name: str | None = None) -> BlockAnalysis:
     """Run the block once through the engine (one worker, every block in parallel) and
     build its graph from what each transaction finally read and wrote."""
-    result = replay(block, executor_for(Mode("parallel", workers=1, force_parallel=True, keys=True)))
+    result = engine_for(Mode("parallel", workers=1, force_parallel=True, keys=True)).execute(block)
     stats = result.stats
     if stats is None or not stats.parallel:
         reason = stats.fallback if stats else "no engine statistics"

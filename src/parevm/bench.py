@@ -17,9 +17,9 @@ from typing import Any
 from .analysis import Limits, analyze_block
 from .blockinput import BlockInput
 from .errors import ParevmError
-from .modes import Mode, executor_for
+from .modes import Mode, engine_for
 from .progress import Progress
-from .replay import replay
+from .engine import Engine
 from .result import BlockResult
 
 
@@ -120,12 +120,12 @@ def bench(
 ) -> tuple[list[Row], list[str]]:
     """Rows for every target and mode, then for block files a TOTAL per mode; and the errors
     of targets that could not be measured (the others go on)."""
-    executors = {(mode, w): executor_for(Mode(mode, w)) for mode, w in modes(workers)}
+    engines = {(mode, w): engine_for(Mode(mode, w)) for mode, w in modes(workers)}
     rows: list[Row] = []
     errors: list[str] = []
     for target in targets:
         try:
-            rows.extend(_target(target, executors, repeat, progress))
+            rows.extend(_target(target, engines, repeat, progress))
         except ParevmError as error:
             errors.append(f"{target.name}: {error}")
     blocks = [r for r in rows if r.kind == "block"]
@@ -136,7 +136,7 @@ def bench(
 
 def _target(
     target: Target,
-    executors: dict[tuple[str, int], Any],
+    engines: dict[tuple[str, int], Engine],
     repeat: int,
     progress: Progress | None,
 ) -> list[Row]:
@@ -145,12 +145,12 @@ def _target(
     block = target.load()
     analysis = analyze_block(block, target.name)
     note(f"{target.name}: analyzed")
-    order = list(executors)
+    order = list(engines)
     runs: dict[tuple[str, int], list[BlockResult]] = {key: [] for key in order}
     for run in range(repeat):
         for key in order[run % len(order):] + order[: run % len(order)]:
             gc.collect()
-            runs[key].append(replay(block, executors[key]))
+            runs[key].append(engines[key].execute(block))
             note(f"{target.name}: {key[0]} {key[1]}")
     reference = runs[("sequential", 1)][0]
     analysis_ok = _same(analysis.result, reference)

@@ -16,20 +16,19 @@ from . import crypto
 from .analysis import BlockAnalysis, Limits, analyze_block
 from .blockinput import BlockInput
 from .bench import Target, bench, steps
-from .blockfile import block_input_from_json, load_block_file
+from .blockfile import load_block_file
 from .conformance import FixtureOutcome, collect_entries, run_entries
 from .errors import InputError, ParevmError
 from .fixtures import find_fixture_files
 from .jsonfile import write_atomic, write_json
-from .modes import Mode, executor_for
+from .modes import Mode, engine_for
 from .progress import Progress
-from .replay import replay
 from .rpc import RpcClient
 from .rpcsource import BlockSource
 from .result import BlockResult
 from .stats import key_json
 from .table import render
-from .workloads import WORKLOADS, generate, workload_spec
+from .workloads import WORKLOADS, generate, generate_block, workload_spec
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -281,12 +280,8 @@ def _bench_targets(args: argparse.Namespace) -> list[Target]:
     specs = args.workload or ([] if args.corpus else list(WORKLOADS))
     targets = []
     for text in specs:
-        workload, contention = workload_spec(text)
-
-        def load(workload=workload, contention=contention, name=text):
-            return block_input_from_json(generate(workload.name, args.txs, contention, args.seed), name)
-
-        targets.append(Target(text, "workload", load))
+        workload_spec(text)  # a bad spec fails before any work
+        targets.append(Target(text, "workload", lambda text=text: generate_block(text, args.txs, args.seed)))
     for path in _corpus_files(args.corpus) if args.corpus else []:
         targets.append(Target(_stem(path), "block", lambda path=path: load_block_file(path)))
     return targets
@@ -449,12 +444,12 @@ def _load_blocks(args: argparse.Namespace) -> tuple[int, Iterator[BlockInput]]:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    executor = executor_for(_mode(args, keys=args.keys))
+    engine = engine_for(_mode(args, keys=args.keys))
     count, blocks = _load_blocks(args)
     results = []
     progress = None if args.json or count < 2 else Progress(count, "replay")
     for block in blocks:
-        result = replay(block, executor)
+        result = engine.execute(block)
         results.append(result)
         if args.json:
             print(json.dumps(result.to_json(keys=args.keys)), flush=True)
@@ -475,7 +470,7 @@ def _replay(args: argparse.Namespace) -> int:
         seconds = sum(r.seconds for r in results)
         print(
             f"\n{len(results)} blocks, {txs} transactions in {seconds:.2f} s "
-            f"({txs / seconds if seconds else 0:.0f} tx/s, {executor.mode}, "
+            f"({txs / seconds if seconds else 0:.0f} tx/s, {engine.mode}, "
             f"keccak {crypto.backends_in_use()['keccak'].split('.')[-1]})"
         )
         stats = [r.stats for r in results if r.stats is not None]

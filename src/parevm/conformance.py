@@ -1,8 +1,8 @@
-"""Running consensus fixtures: a py-evm chain whose blocks execute through a parevm executor.
+"""Running consensus fixtures: a py-evm chain configured with an engine's drop-in VMs.
 
 The chain keeps py-evm's header, uncle, seal and root validation, so a fixture's invalid
 blocks are rejected for the same reasons as with py-evm; the transactions of every block go
-through the executor under test.
+through the engine under test.
 """
 
 import multiprocessing
@@ -13,21 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import rlp
-from eth import MainnetChain
+from eth.chains.mainnet import MainnetChain
 from eth.abc import ChainAPI
 from eth.db.atomic import AtomicDB
 from eth.exceptions import PyEVMError
-from eth.tools.builder.chain import disable_pow_check
+from eth.tools.builder.chain.builders import disable_pow_check
 from eth.tools.fixtures.helpers import (
     apply_fixture_block_to_chain,
     chain_vm_configuration,
     genesis_params_from_fixture,
     verify_state,
 )
-from eth_utils import ValidationError
+from eth_utils.exceptions import ValidationError
 
+from .engine import Engine
 from .fixtures import FixtureCase, load_fixture_file
-from .modes import Mode, executor_for
+from .modes import Mode, engine_for
 
 # What py-evm raises for a block that breaks the rules (or cannot even be decoded): a rule
 # violation, an RLP error, or one of py-evm's own errors (an unknown transaction type, an
@@ -37,6 +38,8 @@ REJECTIONS = (ValidationError, rlp.exceptions.RLPException, PyEVMError)
 
 @dataclass(frozen=True)
 class FixtureOutcome:
+    """One consensus test run: passed, or the first thing that went wrong (`message`)."""
+
     source: str
     name: str
     network: str
@@ -46,6 +49,8 @@ class FixtureOutcome:
     message: str = ""
     parallel_blocks: int = 0
     fallbacks: tuple[str, ...] = ()  # why blocks ran sequentially under the parallel engine
+    head: bytes = b""  # the chain's head after the import (its hash), and the head's state root
+    state_root: bytes = b""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,15 +63,14 @@ class FixtureOutcome:
             "message": self.message,
             "parallel_blocks": self.parallel_blocks,
             "fallbacks": list(self.fallbacks),
+            "head": "0x" + self.head.hex(),
+            "state_root": "0x" + self.state_root.hex(),
         }
 
 
-def chain_for(case: FixtureCase, executor) -> ChainAPI:
-    """A chain at the fixture's genesis, its VMs running blocks through `executor`."""
-    configuration = tuple(
-        (start, executor.vm_class(vm_class))
-        for start, vm_class in chain_vm_configuration(case.fixture)
-    )
+def chain_for(case: FixtureCase, engine: Engine) -> ChainAPI:
+    """A chain at the fixture's genesis, configured with the engine's drop-in VMs."""
+    configuration = engine.vm_configuration(chain_vm_configuration(case.fixture))
     chain_class = MainnetChain.configure("FixtureChain", vm_configuration=configuration)
     if case.fixture.get("sealEngine") == "NoProof":
         chain_class = disable_pow_check(chain_class)
@@ -77,17 +81,19 @@ def chain_for(case: FixtureCase, executor) -> ChainAPI:
     )
 
 
-def run_case(case: FixtureCase, executor) -> FixtureOutcome:
+def run_fixture(case: FixtureCase, engine: Engine) -> FixtureOutcome:
     """Import every block; valid ones must match the fixture, invalid ones must be rejected."""
     started = time.perf_counter()
-    log = getattr(executor, "log", [])
-    log.clear()
+    engine.stats.clear()
+    chain = None
     try:
-        message = _run_blocks(case, executor)
+        chain = chain_for(case, engine)
+        message = _run_blocks(case, chain)
     except Exception as exc:  # an unexpected error fails this case, not the run
         message = f"error: {type(exc).__name__}: {exc}"
-    stats = list(log)
-    log.clear()
+    stats = list(engine.stats)
+    engine.stats.clear()
+    head = chain.get_canonical_head() if chain else None
     return FixtureOutcome(
         source=case.source,
         name=case.name,
@@ -97,13 +103,14 @@ def run_case(case: FixtureCase, executor) -> FixtureOutcome:
         seconds=time.perf_counter() - started,
         message=message,
         parallel_blocks=sum(1 for s in stats if s.parallel),
-        fallbacks=tuple(s.fallback for s in stats if not s.parallel),
+        fallbacks=tuple(s.fallback for s in stats if s.fallback is not None),
+        head=head.hash if head else b"",
+        state_root=head.state_root if head else b"",
     )
 
 
-def _run_blocks(case: FixtureCase, executor) -> str:
+def _run_blocks(case: FixtureCase, chain: ChainAPI) -> str:
     fixture = case.fixture
-    chain = chain_for(case, executor)
     for index, block_fixture in enumerate(fixture["blocks"]):
         expected_error = block_fixture.get("expectException")
         try:
@@ -139,7 +146,7 @@ def _run_entry(entry: Entry) -> FixtureOutcome:
     if source not in _loaded:
         _loaded.clear()
         _loaded[source] = {case.name: case for case in load_fixture_file(source)}
-    return run_case(_loaded[source][name], executor_for(mode))
+    return run_fixture(_loaded[source][name], engine_for(mode))
 
 
 def collect_entries(files: Sequence[Path], mode: Mode) -> list[Entry]:

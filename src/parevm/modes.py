@@ -1,17 +1,16 @@
-"""Which executor a run uses: the parallel engine (default), the sequential reference, or
-plain py-evm for comparison."""
+"""Which engine a command-line run uses: the parallel engine (default), the sequential
+reference, or plain py-evm for comparison."""
 
 import functools
 from dataclasses import dataclass
-from typing import Any
 
-from .parallel import ParallelExecutor
-from .sequential import PyEvmExecutor, SequentialExecutor
+from .engine import Engine
 
 
 @dataclass(frozen=True)
 class Mode:
-    """'parallel', 'sequential' or 'py-evm', with the parallel engine's settings."""
+    """'parallel', 'sequential' or 'py-evm', with the parallel engine's settings (a small
+    value, so that it can travel to pool processes)."""
 
     name: str = "parallel"
     workers: int | None = None
@@ -20,10 +19,8 @@ class Mode:
 
 
 @functools.cache
-def executor_for(mode: Mode) -> Any:
-    """One executor per process and mode (cached, so worker pools reuse it per task)."""
-    if mode.name == "py-evm":
-        return PyEvmExecutor()
-    if mode.name == "sequential":
-        return SequentialExecutor()
-    return ParallelExecutor(workers=mode.workers, force=mode.force_parallel, keys=mode.keys)
+def engine_for(mode: Mode) -> Engine:
+    """One engine per process and mode (cached, so worker pools reuse it per task)."""
+    if mode.force_parallel:
+        return Engine(mode.workers, mode=mode.name, min_txs=0, keys=mode.keys)
+    return Engine(mode.workers, mode=mode.name, keys=mode.keys)

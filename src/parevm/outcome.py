@@ -1,44 +1,58 @@
 """What a worker reports of one transaction incarnation, small enough to pass through a pipe.
 
-From Byzantium on the worker makes the receipt itself and sends only that. Before, a receipt
-holds the state root after the transaction, so the outcome stands in for py-evm's computation
-where the ordered commit needs one (make_receipt reads the gas figures, the error flag and the
-logs), and the commit builds the receipt exactly as py-evm.
+The outcome is also what the parallel engine returns where py-evm returns a computation
+(apply_all_transactions, and so mine_all): the part of ComputationAPI that callers read of a
+finished transaction. From Byzantium on the worker makes the receipt itself and sends it with
+the outcome. Before, a receipt holds the state root after the transaction, so the commit builds
+it exactly as py-evm would, from the outcome's gas figures, error flag and logs.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from eth.abc import ComputationAPI, ReceiptAPI
+from eth.rlp.logs import Log
 from eth.rlp.receipts import Receipt
 from eth.vm.forks.berlin.receipts import TypedReceipt
+
+LogEntry = tuple[bytes, tuple[int, ...], bytes]  # (address, topics, data), as py-evm's
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of an incarnation: its receipt, or a computation's figures, or the error
-    that made it invalid."""
+    """The result of an incarnation: a computation's figures and, from Byzantium on, its
+    receipt; or the error that made the transaction invalid."""
 
     gas_remaining: int = 0
     gas_refund: int = 0
     data_floor_gas: int = 0
     is_error: bool = False
-    logs: tuple[tuple[bytes, tuple[int, ...], bytes], ...] = ()
+    error: Exception | None = None  # the VM error of a reverted or failed transaction
+    output: bytes = b""  # return data (a creation's: the deployed code)
+    logs: tuple[LogEntry, ...] = ()  # only where there is no receipt (it holds them)
     invalid: Exception | None = None  # the ValidationError sequential py-evm would raise
     seconds: float = 0.0  # the incarnation's execution time in its worker (for analysis)
     receipt: ReceiptAPI | None = None  # from Byzantium on: made by the worker, own gas only
 
     @classmethod
-    def of(cls, computation: ComputationAPI, seconds: float) -> "Outcome":
+    def of(cls, computation: ComputationAPI, seconds: float, receipt: ReceiptAPI | None = None) -> "Outcome":
+        logs: tuple[LogEntry, ...] = ()
+        if receipt is None:
+            logs = tuple(
+                (address, tuple(topics), data)
+                for address, topics, data in computation.get_log_entries()
+            )
         return cls(
             seconds=seconds,
             gas_remaining=computation.get_gas_remaining(),
             gas_refund=computation.get_gas_refund(),
             data_floor_gas=getattr(computation, "data_floor_gas", 0),
             is_error=computation.is_error,
-            logs=tuple(
-                (address, tuple(topics), data)
-                for address, topics, data in computation.get_log_entries()
-            ),
+            error=computation.error if computation.is_error else None,
+            output=computation.output,
+            logs=logs,
+            receipt=receipt,
         )
 
     def receipt_after(self, gas_before: int) -> ReceiptAPI:
@@ -49,17 +63,27 @@ class Outcome:
         inner = Receipt(
             state_root=receipt.state_root,
             gas_used=gas_before + receipt.gas_used,
-            logs=receipt.logs,
+            logs=cast(Sequence[Log], receipt.logs),
             bloom=receipt.bloom,
         )
         return type(receipt)(receipt.type_id, inner) if isinstance(receipt, TypedReceipt) else inner
 
-    # The part of ComputationAPI that receipts and gas accounting use.
+    # The part of ComputationAPI that receipts, gas accounting and callers use.
+    @property
+    def is_success(self) -> bool:
+        return not self.is_error
+
+    def raise_if_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
     def get_gas_remaining(self) -> int:
         return self.gas_remaining
 
     def get_gas_refund(self) -> int:
         return self.gas_refund
 
-    def get_log_entries(self) -> tuple[tuple[bytes, tuple[int, ...], bytes], ...]:
-        return self.logs
+    def get_log_entries(self) -> tuple[LogEntry, ...]:
+        if self.receipt is None:
+            return self.logs
+        return tuple((log.address, tuple(log.topics), log.data) for log in self.receipt.logs)

@@ -12,6 +12,7 @@ import signal
 import time
 from collections.abc import Iterable, Sequence
 from multiprocessing.connection import Connection, wait
+from typing import cast
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
 
@@ -39,6 +40,8 @@ class ParallelExecutor(ParevmExecutor):
     workers: processes per block (default: the number of cores). force: run every block in
     parallel, even one too small to gain. min_txs: below it, a block runs sequentially.
     stall_seconds: how long the block may make no progress before its workers are killed.
+    retries: parallel re-runs after a lost worker or a full core. fallback: then run the block
+    sequentially (False: raise EngineError, for callers that want parallel or nothing).
     keys: keep each transaction's final read and write keys in the stats (for analysis).
     `log` holds the stats of every block executed since its reader last cleared it.
     """
@@ -52,6 +55,7 @@ class ParallelExecutor(ParevmExecutor):
         min_txs: int = 8,
         stall_seconds: float = 300.0,
         retries: int = 2,
+        fallback: bool = True,
         keys: bool = False,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
@@ -59,6 +63,7 @@ class ParallelExecutor(ParevmExecutor):
         self.min_txs = min_txs
         self.stall_seconds = stall_seconds
         self.retries = retries
+        self.fallback = fallback
         self.keys = keys
         self.log: list[ExecutionStats] = []
         self.worker_pids: list[int] = []  # the running block's workers (for fault tests)
@@ -95,7 +100,10 @@ class ParallelExecutor(ParevmExecutor):
                 limits = {name: value if name == "txs" else value * 4 for name, value in limits.items()}
             except WorkerLost as lost:
                 stats.retries.append(f"worker lost: {lost}")
-        stats.fallback = f"parallel run failed {self.retries + 1} times: {stats.retries[-1]}"
+        failed = f"parallel run failed {self.retries + 1} times: {stats.retries[-1]}"
+        if not self.fallback:
+            raise EngineError(failed)
+        stats.fallback = failed
         return SequentialExecutor().execute(vm, transactions, base_header)
 
     def _run(
@@ -137,7 +145,7 @@ class ParallelExecutor(ParevmExecutor):
         open_readers = list(readers)
         cpu = _cpu_seconds(readers.values())
         while open_readers:
-            ready = wait(open_readers, timeout=self.stall_seconds)
+            ready = cast(list[Connection], wait(open_readers, timeout=self.stall_seconds))
             if not ready:
                 # No incarnation finished in the window: stuck, unless the workers computed
                 # for a good part of it (one transaction can run for minutes in a pure-Python
@@ -160,6 +168,9 @@ class ParallelExecutor(ParevmExecutor):
                     raise CapacityError(message[1])
                 if message[0] == "crash":
                     raise EngineError(f"a worker failed:\n{message[1]}")
+                tx: int
+                incarnation: int
+                outcome: Outcome
                 tx, incarnation, outcome = message
                 if tx not in latest or latest[tx][0] <= incarnation:
                     latest[tx] = (incarnation, outcome)

@@ -83,10 +83,7 @@ def replay(block: BlockInput, executor=None) -> BlockResult:
     phases.mark("system_calls")
     header, receipts, _ = vm.apply_all_transactions(block.transactions, vm.get_header())
     phases.mark("execute")
-    stats = None
-    if getattr(executor, "log", None):
-        stats = executor.log[-1]
-        executor.log.clear()
+    stats = executor.log.pop() if getattr(executor, "log", None) else None
     final = _finalize(vm, block, header, receipts)
     phases.mark("finalize")
     state = vm.state

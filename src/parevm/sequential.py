@@ -12,9 +12,12 @@ from eth.abc import (
 )
 
 from .forks import VMClass
+from .outcome import Outcome
 from .vm import parevm_vm_class, plain_vm_class
 
-Executed = tuple[BlockHeaderAPI, tuple[ReceiptAPI, ...], tuple[ComputationAPI, ...]]
+Executed = tuple[BlockHeaderAPI, tuple[ReceiptAPI, ...], tuple[ComputationAPI | Outcome, ...]]
+"""An executor's answer for a block: header, receipts, and per transaction py-evm's
+computation (sequential) or the engine's Outcome, which reads like one."""
 
 
 class InterimHeader:
@@ -70,7 +73,7 @@ class ParevmExecutor:
     mode = ""
 
     def vm_class(self, base: VMClass) -> VMClass:
-        return parevm_vm_class(base, self)
+        return parevm_vm_class(base, self.execute)
 
 
 class SequentialExecutor(ParevmExecutor):

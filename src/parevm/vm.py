@@ -1,10 +1,19 @@
 """parevm's VM classes: a py-evm fork VM on parevm's state, executing through an executor."""
 
 import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from eth.abc import ComputationAPI, StateAPI
+from eth.abc import (
+    BlockHeaderAPI,
+    ComputationAPI,
+    ReceiptAPI,
+    SignedTransactionAPI,
+    StateAPI,
+    VirtualMachineAPI,
+)
 from eth.constants import SYSTEM_ADDRESS
+from eth.vm.base import VM
 from eth_utils import ValidationError
 
 from .forks import VMClass
@@ -24,11 +33,24 @@ class _SystemCallCheck:
         return computation
 
 
-def parevm_vm_class(base: VMClass, executor: Any) -> VMClass:
-    """`base` on parevm's recording state, its blocks' transactions run by `executor`."""
+def parevm_vm_class(base: VMClass, run: Callable[..., Any]) -> VMClass:
+    """`base` on parevm's recording state, its blocks' transactions run by
+    `run(vm, transactions, base_header) -> (header, receipts, computations)`.
+
+    This is the drop-in: py-evm's import_block and mine_all call apply_all_transactions, and
+    the state reads the chain's own database at the parent's root and persists into it.
+    """
 
     def apply_all_transactions(self, transactions, base_header):  # type: ignore[no-untyped-def]
-        return executor.execute(self, transactions, base_header)
+        if base_header.block_number != self.get_header().block_number:  # as py-evm checks
+            raise ValidationError(
+                f"This VM instance must only work on block #{self.get_header().block_number}, "
+                f"but the target header has block #{base_header.block_number}"
+            )
+        header, receipts, computations = run(self, transactions, base_header)
+        if type(self).transaction_applied_hook is not VM.transaction_applied_hook:
+            _announce(self, transactions, base_header, receipts, computations)
+        return header, receipts, computations
 
     return type(
         base.__name__,
@@ -39,6 +61,25 @@ def parevm_vm_class(base: VMClass, executor: Any) -> VMClass:
             "apply_all_transactions": apply_all_transactions,
         },
     )
+
+
+def _announce(
+    vm: VirtualMachineAPI,
+    transactions: Sequence[SignedTransactionAPI],
+    base_header: BlockHeaderAPI,
+    receipts: Sequence[ReceiptAPI],
+    computations: Sequence[ComputationAPI],
+) -> None:
+    """py-evm's transaction_applied_hook, for a VM that overrides it: called once per
+    transaction, in order, after the whole block ran. The header it gets holds the block's
+    cumulative gas, blob gas and bloom after the transaction, but the pre-block state root:
+    parevm computes no state root between transactions."""
+    vm_header = vm.get_header()
+    header = base_header
+    for index, (transaction, receipt) in enumerate(zip(transactions, receipts)):
+        header = header.copy(gas_used=receipt.gas_used, bloom=header.bloom | receipt.bloom)
+        header = vm.increment_blob_gas_used(header, transaction)
+        vm.transaction_applied_hook(index, transactions, vm_header, header, computations[index], receipt)
 
 
 @functools.cache

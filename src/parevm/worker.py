@@ -120,11 +120,10 @@ class Worker:
             transaction = self.transactions[tx]
             computation = state.apply_transaction(transaction)
             seconds = time.perf_counter() - started
-            if self.make_receipt is None:
-                outcome = Outcome.of(computation, seconds)
-            else:
+            receipt = None
+            if self.make_receipt is not None:
                 receipt = self.make_receipt(_NO_GAS_YET, transaction, computation, state)
-                outcome = Outcome(seconds=seconds, receipt=receipt)
+            outcome = Outcome.of(computation, seconds, receipt)
             writes = accounts.write_set()
         except Blocked:
             pass

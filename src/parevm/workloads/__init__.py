@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..blockfile import block_input_from_json
+from ..blockinput import BlockInput
 from ..errors import InputError
 from .amm import swaps
 from .chain import FUNDS, dynamic_fee_transaction, key, mine
@@ -82,12 +84,19 @@ def generate(name: str, txs: int, contention: int | None = None, seed: int = 0) 
     return workload.build(txs, contention, seed)
 
 
+def generate_block(spec: str, txs: int, seed: int = 0) -> BlockInput:
+    """A generated block ready to execute: workload `spec` (NAME or NAME:K) with `txs`
+    transactions, named after the spec."""
+    workload, contention = workload_spec(spec)
+    return block_input_from_json(generate(workload.name, txs, contention, seed), spec)
+
+
 def transfers(txs: int, seed: int = 0) -> dict[str, Any]:
     """The `transfers` workload with every recipient distinct."""
     return generate("transfers", txs, seed=seed)
 
 
 __all__ = [
-    "FUNDS", "WORKLOADS", "Workload", "dynamic_fee_transaction", "generate", "key", "mine",
+    "FUNDS", "WORKLOADS", "Workload", "dynamic_fee_transaction", "generate", "generate_block", "key", "mine",
     "transfers", "workload_spec",
 ]
