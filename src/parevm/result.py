@@ -4,6 +4,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .stats import ExecutionStats
+
 
 @dataclass(frozen=True)
 class AccountChange:
@@ -85,7 +87,7 @@ class BlockResult:
     seconds: float
     phases: dict[str, float]
     mode: str = "sequential"
-    stats: Any = None  # ExecutionStats of the parallel engine; None for the sequential modes
+    stats: ExecutionStats | None = None  # the parallel engine's; None in the sequential modes
 
     @property
     def ok(self) -> bool:
