@@ -5,6 +5,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import textwrap
 import traceback
@@ -41,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return EXIT_BAD_INPUT
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.run(args)
     except ParevmError as exc:
@@ -48,6 +50,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"parevm: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (KeyboardInterrupt, Terminated) as stop:
+        # Unwinding got here through every `finally`: the engine killed and reaped its workers
+        # and unmapped the core; output files are written whole or not at all.
+        name = "SIGTERM" if isinstance(stop, Terminated) else "SIGINT"
+        print(f"parevm: interrupted by {name}; workers stopped, no output left half-written", file=sys.stderr)
+        return 128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that it unwinds as from Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ through the engine under test.
 """
 
 import multiprocessing
+import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class FixtureOutcome:
     fallbacks: tuple[str, ...] = ()  # why blocks ran sequentially under the parallel engine
     head: bytes = b""  # the chain's head after the import (its hash), and the head's state root
     state_root: bytes = b""
+    rejections: tuple[str, ...] = ()  # why each invalid block was rejected, in order
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class FixtureOutcome:
             "fallbacks": list(self.fallbacks),
             "head": "0x" + self.head.hex(),
             "state_root": "0x" + self.state_root.hex(),
+            "rejections": list(self.rejections),
         }
 
 
@@ -86,9 +89,10 @@ def run_fixture(case: FixtureCase, engine: Engine) -> FixtureOutcome:
     started = time.perf_counter()
     engine.stats.clear()
     chain = None
+    rejections: list[str] = []
     try:
         chain = chain_for(case, engine)
-        message = _run_blocks(case, chain)
+        message = _run_blocks(case, chain, rejections)
     except Exception as exc:  # an unexpected error fails this case, not the run
         message = f"error: {type(exc).__name__}: {exc}"
     stats = list(engine.stats)
@@ -106,19 +110,25 @@ def run_fixture(case: FixtureCase, engine: Engine) -> FixtureOutcome:
         fallbacks=tuple(s.fallback for s in stats if s.fallback is not None),
         head=head.hash if head else b"",
         state_root=head.state_root if head else b"",
+        rejections=tuple(rejections),
     )
 
 
-def _run_blocks(case: FixtureCase, chain: ChainAPI) -> str:
+def _run_blocks(case: FixtureCase, chain: ChainAPI, rejections: list[str]) -> str:
+    """The failure message ('' for a pass); each rejection's reason goes to `rejections`."""
     fixture = case.fixture
     for index, block_fixture in enumerate(fixture["blocks"]):
         expected_error = block_fixture.get("expectException")
+        before = chain.get_canonical_head()
         try:
             _, _, encoded = apply_fixture_block_to_chain(block_fixture, chain)
         except REJECTIONS as exc:
-            if expected_error:
-                continue
-            return f"block {index}: rejected: {type(exc).__name__}: {exc}"
+            if not expected_error:
+                return f"block {index}: rejected: {type(exc).__name__}: {exc}"
+            rejections.append(f"block {index}: {type(exc).__name__}: {exc}")
+            if chain.get_canonical_head() != before:
+                return f"block {index}: rejected, but the chain's head moved"
+            continue
         if expected_error:
             return f"block {index}: imported, but the fixture expects {expected_error}"
         if encoded != block_fixture["rlp"]:
@@ -163,8 +173,15 @@ def run_entries(
     """Run the cases spread over `jobs` processes, case by case (1: in this process)."""
     if jobs <= 1:
         return _collect(map(_run_entry, entries), on_outcome)
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=_pool_signals) as pool:
         return _collect(pool.imap_unordered(_run_entry, entries), on_outcome)
+
+
+def _pool_signals() -> None:
+    """A pool process leaves Ctrl-C to the parent, which then terminates the pool; SIGTERM
+    kills it outright (its engine's workers die with it, see parallel._bind_to)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _collect(

@@ -6,9 +6,11 @@ A worker that dies or stalls costs a re-run of the block, never a wrong or hung 
 capacity running out grows the region and re-runs.
 """
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from multiprocessing.connection import Connection, wait
@@ -24,6 +26,9 @@ from .outcome import Outcome
 from .sequential import Executed, ParevmExecutor, SequentialExecutor
 from .stats import ExecutionStats
 from .worker import Worker
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class WorkerLost(ParevmError):
@@ -118,6 +123,7 @@ class ParallelExecutor(ParevmExecutor):
         state_class = type(vm).fork_state_class  # type: ignore[attr-defined]
         load_kzg_setup(state_class.computation_class)
         readers: dict[Connection, int] = {}
+        parent = os.getpid()
         try:
             for _ in range(self.workers):
                 reader, writer = multiprocessing.Pipe(duplex=False)
@@ -125,6 +131,7 @@ class ParallelExecutor(ParevmExecutor):
                 if pid == 0:  # the worker
                     status = 1
                     try:
+                        _bind_to(parent)
                         reader.close()
                         Worker(core, vm, state_class, transactions, writer).run()
                         status = 0
@@ -187,6 +194,19 @@ class ParallelExecutor(ParevmExecutor):
                 os.waitpid(pid, 0)
             reader.close()
         self.worker_pids = []
+
+
+def _bind_to(parent: int) -> None:
+    """A worker's signals: Ctrl-C reaches the whole process group, but stopping the workers
+    is the parent's job (it kills and reaps them), so a worker ignores SIGINT, takes SIGTERM's
+    default, and is killed by the kernel if its parent dies first (Linux's PR_SET_PDEATHSIG),
+    so that no worker outlives the process it works for."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
 
 
 def _cpu_seconds(pids: Iterable[int]) -> float | None:

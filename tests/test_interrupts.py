@@ -1,0 +1,164 @@
+"""Ctrl-C and SIGTERM during long commands: exit 130/143 with one line, every worker process
+stopped (the engine's, and a conformance pool's with theirs), no output file half-written."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from parevm.jsonfile import write_json
+from parevm.workloads import generate
+
+from .conftest import FIXTURES, require
+from .test_rpc import FakeNode
+
+
+def _children():
+    """pid -> parent pid, for every process (Linux's /proc)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def _descendants(pid):
+    parents = _children()
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _running(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != b"Z"  # a zombie has stopped; only its reaping is left
+
+
+def _start(*args):
+    return subprocess.Popen(
+        [sys.executable, "-m", "parevm", *map(str, args)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _interrupt_once_busy(process, sig, depth, seconds=120):
+    """Wait until the command has `depth` generations of child processes (the engine's workers
+    are forked per block), then send `sig`; the exit status, stderr, and every descendant seen."""
+    deadline = time.monotonic() + seconds
+    seen = set()
+    while time.monotonic() < deadline and process.poll() is None:
+        seen |= _descendants(process.pid)
+        generations = {pid: 1 for pid in seen}
+        parents = _children()
+        for pid in seen:
+            parent = parents.get(pid)
+            while parent is not None and parent != process.pid and parent in seen:
+                generations[pid] += 1
+                parent = parents.get(parent)
+        if seen and max(generations.values()) >= depth:
+            break
+        time.sleep(0.02)
+    assert process.poll() is None, "the command ended before it could be interrupted"
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err, seen
+
+
+def _all_stopped(pids, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(map(_running, pids)):
+        time.sleep(0.05)
+    return [pid for pid in pids if _running(pid)]
+
+
+@pytest.fixture(scope="module")
+def big_block(tmp_path_factory):
+    path = tmp_path_factory.mktemp("interrupt") / "erc20.json.gz"
+    write_json(path, generate("erc20", 2000, seed=5))
+    return path
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_replay_interrupted_stops_its_workers(big_block, sig, status):
+    process = _start("replay", "--workers", 2, "--force-parallel", big_block, big_block)
+    code, err, seen = _interrupt_once_busy(process, sig, depth=1)
+    assert code == status, err
+    assert err.strip().splitlines() == [
+        f"parevm: interrupted by {sig.name}; workers stopped, no output left half-written"
+    ]
+    assert seen and not _all_stopped(seen)
+
+
+def test_conformance_pool_and_its_engines_stop_on_sigterm():
+    folder = require(FIXTURES / "eest" / "cancun")
+    process = _start("conformance", "--jobs", 2, "--force-parallel", "--workers", 2, folder)
+    code, err, seen = _interrupt_once_busy(process, signal.SIGTERM, depth=2)
+    assert code == 143 and "interrupted by SIGTERM" in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert len(seen) >= 3 and not _all_stopped(seen)
+
+
+def test_bench_interrupted_writes_no_report(tmp_path):
+    report = tmp_path / "bench.json"
+    process = _start("bench", "--workload", "erc20", "--txs", 600, "--workers", 2, "--repeat", 3,
+                     "--json", report)
+    code, err, seen = _interrupt_once_busy(process, signal.SIGINT, depth=1)
+    assert code == 130 and "interrupted by SIGINT" in err, err
+    assert list(tmp_path.iterdir()) == [] and not _all_stopped(seen)
+
+
+def test_fetch_interrupted_while_waiting_for_the_node_writes_nothing(tmp_path):
+    node = FakeNode(lambda request: None)  # never answers
+    try:
+        process = _start("fetch", "--rpc", node.url, "--rpc-timeout", 60, 5, "-o", tmp_path)
+        deadline = time.monotonic() + 30
+        while not node.requests and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert node.requests, "the command never asked the node"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        node.close()
+    assert process.returncode == 130, err
+    assert err.strip().splitlines() == [
+        "parevm: interrupted by SIGINT; workers stopped, no output left half-written"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_worker_dies_with_its_parent():
+    """Should the parent be killed outright (no chance to clean up), the kernel kills its
+    workers (PR_SET_PDEATHSIG): here a 'worker' that would otherwise sleep for a minute."""
+    from parevm.parallel import _bind_to
+
+    reader, writer = os.pipe()
+    parent = os.fork()
+    if parent == 0:
+        try:
+            worker = os.fork()
+            if worker == 0:
+                _bind_to(os.getppid())
+                time.sleep(60)
+                os._exit(0)
+            os.write(writer, worker.to_bytes(4, "big"))
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    worker = int.from_bytes(os.read(reader, 4), "big")
+    assert _running(worker)
+    os.kill(parent, signal.SIGKILL)
+    os.waitpid(parent, 0)
+    assert not _all_stopped([worker], seconds=5)
