@@ -16,7 +16,7 @@ CORPUS ?= ../shared/data/mainnet
 ANVIL_VERSION := 1.7.1
 ANVIL := build/anvil/node_modules/.bin/anvil
 
-.PHONY: demo bench bench-quick test test-fast native-test conformance contracts anvil clean
+.PHONY: demo bench bench-quick test test-fast soak native-test conformance contracts anvil clean
 
 $(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,15 @@ $(ANVIL):
 # The suite without the long data-driven runs, for quick iterations.
 test-fast: $(STAMP) native-test
 	$(BIN)/python -m pytest -n $(JOBS) -q -m "not slow" tests
+
+# The long soak: the mainnet corpus SOAK_ROUNDS times through one engine under chaos (workers
+# killed, hung, delayed; tests/chaos.py), every block checked against the sequential result.
+# `make test` runs one round. SOAK_SEED replays a failing sequence.
+SOAK_ROUNDS ?= 5
+SOAK_SEED ?= 20261121
+soak: $(STAMP)
+	PAREVM_SOAK_ROUNDS=$(SOAK_ROUNDS) PAREVM_SOAK_SEED=$(SOAK_SEED) \
+		$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_soak.py
 
 # Every workload at a size that takes about two minutes here: the table, and out/demo.png.
 demo: $(STAMP)
