@@ -101,7 +101,7 @@ class RpcClient:
 
     def _result(self, request: dict[str, Any], answer: Any) -> Any:
         method = request["method"]
-        if not isinstance(answer, dict) or ("result" not in answer and "error" not in answer):
+        if not isinstance(answer, dict) or ("result" not in answer and answer.get("error") is None):
             raise RpcError(self.url, f"malformed answer to {method}: {_excerpt(answer)}")
         if answer.get("id") != request["id"]:
             raise RpcError(self.url, f"malformed answer to {method}: id {answer.get('id')!r}, "
