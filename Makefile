@@ -24,13 +24,18 @@ $(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The C core's own tests, plain and under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The C core's own tests, plain, under AddressSanitizer + UndefinedBehaviorSanitizer, and under
+# valgrind's memcheck where it is installed (.ci/run installs it).
+VALGRIND := $(shell command -v valgrind)
 native-test:
 	mkdir -p build/native
 	set -e; for test in $(wildcard native/tests/test_*.c); do \
 		bin=build/native/$$(basename $$test .c); \
 		cc $(CFLAGS_TEST) native/*.c $$test -o $$bin; $$bin; \
 		cc $(CFLAGS_TEST) $(SANITIZE) native/*.c $$test -o $${bin}_san; $${bin}_san; \
+		if [ -n "$(VALGRIND)" ]; then \
+			$(VALGRIND) -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite $$bin; \
+		else echo "valgrind not found: $$bin not run under memcheck"; fi; \
 	done
 
 # Everything: C tests, then the Python suite (the whole consensus suite and mainnet corpus
