@@ -98,6 +98,17 @@ def test_garbage_answer(fake, tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_truncated_and_oversized_answers_are_named(fake, monkeypatch):
+    whole = json.dumps({"jsonrpc": "2.0", "id": 1, "result": "0x" + "ab" * 600}).encode()
+    node = fake(lambda request: whole[: len(whole) // 2])
+    with pytest.raises(RpcError, match="not a JSON-RPC answer to eth_chainId"):
+        RpcClient(node.url).call("eth_chainId")
+    monkeypatch.setattr("parevm.rpc._MAX_ANSWER", 1024)  # instead of sending 512 MiB
+    node = fake(lambda request: answer(request, "0x" + "ab" * 600))
+    with pytest.raises(RpcError, match="the answer to eth_chainId is over"):
+        RpcClient(node.url).call("eth_chainId")
+
+
 def test_silent_node_times_out():
     node = FakeNode(lambda request: None)
     try:
