@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -14,37 +13,8 @@ from parevm.jsonfile import write_json
 from parevm.workloads import generate
 
 from .conftest import FIXTURES, require
+from .procs import descendants, running
 from .test_rpc import FakeNode
-
-
-def _children():
-    """pid -> parent pid, for every process (Linux's /proc)."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
-    return parents
-
-
-def _descendants(pid):
-    parents = _children()
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _running(pid):
-    try:
-        state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != b"Z"  # a zombie has stopped; only its reaping is left
 
 
 def _start(*args):
@@ -60,15 +30,9 @@ def _interrupt_once_busy(process, sig, depth, seconds=120):
     deadline = time.monotonic() + seconds
     seen = set()
     while time.monotonic() < deadline and process.poll() is None:
-        seen |= _descendants(process.pid)
-        generations = {pid: 1 for pid in seen}
-        parents = _children()
-        for pid in seen:
-            parent = parents.get(pid)
-            while parent is not None and parent != process.pid and parent in seen:
-                generations[pid] += 1
-                parent = parents.get(parent)
-        if seen and max(generations.values()) >= depth:
+        generations = descendants(process.pid)
+        seen |= generations.keys()
+        if max(generations.values(), default=0) >= depth:
             break
         time.sleep(0.02)
     assert process.poll() is None, "the command ended before it could be interrupted"
@@ -79,9 +43,9 @@ def _interrupt_once_busy(process, sig, depth, seconds=120):
 
 def _all_stopped(pids, seconds=10):
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and any(map(_running, pids)):
+    while time.monotonic() < deadline and any(map(running, pids)):
         time.sleep(0.05)
-    return [pid for pid in pids if _running(pid)]
+    return [pid for pid in pids if running(pid)]
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +122,7 @@ def test_a_worker_dies_with_its_parent():
         finally:
             os._exit(0)
     worker = int.from_bytes(os.read(reader, 4), "big")
-    assert _running(worker)
+    assert running(worker)
     os.kill(parent, signal.SIGKILL)
     os.waitpid(parent, 0)
     assert not _all_stopped([worker], seconds=5)

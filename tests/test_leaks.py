@@ -9,16 +9,9 @@ from parevm.parallel import ParallelExecutor
 from parevm.replay import replay
 from parevm.workloads import generate_block
 
-from .test_interrupts import _descendants
+from .procs import descendants, status_kib
 
 MIB = 1024
-
-
-def _rss_kib(pid="self"):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def _shared_mappings():
@@ -40,8 +33,8 @@ class WorkerMemory:
         while self.running:
             for pid in list(self.executor.worker_pids):
                 try:
-                    self.peak = max(self.peak, _rss_kib(pid))
-                except OSError:
+                    self.peak = max(self.peak, status_kib("VmRSS", pid))
+                except (OSError, LookupError):  # gone, or a zombie
                     pass
             threading.Event().wait(0.005)
 
@@ -56,22 +49,22 @@ class WorkerMemory:
 
 def test_a_hundred_blocks_in_one_engine_leak_nothing():
     block = generate_block("erc20-hot:4", 24)
-    executor = ParallelExecutor(2, force=True)
+    executor = ParallelExecutor(2, min_txs=0)
     reference = replay(block, executor)
     fds, mappings = len(os.listdir("/proc/self/fd")), _shared_mappings()
     workers = WorkerMemory(executor)
     for _ in range(10):  # warm-up: caches, the allocator's arenas
         replay(block, executor)
-    parent_before, workers_before = _rss_kib(), workers.take()
+    parent_before, workers_before = status_kib("VmRSS"), workers.take()
     for _ in range(100):
         result = replay(block, executor)
         assert (result.receipts, result.state_root, result.state_diff) == (
             reference.receipts, reference.state_root, reference.state_diff)
         assert result.stats.parallel and not result.stats.retries
-    parent_after, workers_after = _rss_kib(), workers.take()
+    parent_after, workers_after = status_kib("VmRSS"), workers.take()
     workers.stop()
     assert workers_before > 0 and workers_after > 0  # the sampler saw the workers run
     assert parent_after - parent_before < 16 * MIB, (parent_before, parent_after)
     assert workers_after - workers_before < 16 * MIB, (workers_before, workers_after)
-    assert _descendants(os.getpid()) == set()
+    assert descendants(os.getpid()) == {}
     assert len(os.listdir("/proc/self/fd")) <= fds and _shared_mappings() == mappings

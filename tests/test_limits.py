@@ -13,6 +13,7 @@ from parevm.workloads.chain import addresses
 from parevm.workloads.genesis import Genesis
 
 from .conftest import ROOT
+from .procs import status_kib
 
 TRANSACTIONS = 10_000
 BOUND_MIB = 512  # resident, in the parent and in each worker (README, "Guarantees")
@@ -35,13 +36,6 @@ def big_block(txs: int = TRANSACTIONS):
                    pre_state=genesis.pre_state(), expected=Expected())
 
 
-def _peak_kib() -> int:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
 def measure() -> None:
     """Run in a fresh process, so that its peak memory is this block's alone."""
     block = big_block()
@@ -56,7 +50,7 @@ def measure() -> None:
         "reexecutions": parallel.stats.reexecutions,
         # VmHWM, not RUSAGE_SELF: ru_maxrss survives execve, so it would also count the pytest
         # process this one was started from.
-        "parent_mib": _peak_kib() / 1024,
+        "parent_mib": status_kib("VmHWM") / 1024,
         "worker_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }))
 

@@ -32,7 +32,7 @@ def same_result(block, executor):
 
 @pytest.mark.parametrize("workers", [1, 2, 4])
 def test_independent_transfers(generated_block_file, workers):
-    result = same_result(load_block_file(generated_block_file), ParallelExecutor(workers, force=True))
+    result = same_result(load_block_file(generated_block_file), ParallelExecutor(workers, min_txs=0))
     assert result.ok
     assert result.stats.parallel and result.stats.workers == workers
     assert result.stats.executions == 40 and result.stats.reexecutions == 0
@@ -42,7 +42,7 @@ def test_hot_counter_conflicts_are_reexecuted():
     senders = [key(5, b"sender", i) for i in range(24)]
     txs = [dynamic_fee_transaction(s, 0, address_of("counter"), gas=60_000) for s in senders]
     block = load(mine(genesis(24, 5, None, 0), txs))
-    result = same_result(block, ParallelExecutor(2, force=True))
+    result = same_result(block, ParallelExecutor(2, min_txs=0))
     assert result.state_diff[address_of("counter")].storage == {0: 24}
     assert result.stats.executions >= 24
 
@@ -50,7 +50,7 @@ def test_hot_counter_conflicts_are_reexecuted():
 def test_hot_recipient_and_fee_recipient_credit():
     coinbase = b"\xcb" * 20
     block = transfers_to(coinbase, 30)  # every transfer pays the fee recipient directly
-    result = same_result(block, ParallelExecutor(2, force=True))
+    result = same_result(block, ParallelExecutor(2, min_txs=0))
     assert result.ok
 
 
@@ -63,7 +63,7 @@ def test_deterministic_across_runs_and_worker_counts():
         data = (i % 3).to_bytes(32, "big") if target == address_of("slots") else b""
         txs.append(dynamic_fee_transaction(sender, i // 4, target, data=data, gas=120_000))
     block = load(mine(genesis(4, 6, b"\xcb" * 20, 10**18), txs, coinbase=b"\xcb" * 20))
-    results = [replay(block, ParallelExecutor(w, force=True)) for w in (1, 2, 4, 2)]
+    results = [replay(block, ParallelExecutor(w, min_txs=0)) for w in (1, 2, 4, 2)]
     first = results[0]
     for other in results[1:]:
         assert other.receipts == first.receipts and other.state_diff == first.state_diff
@@ -77,7 +77,7 @@ def test_small_blocks_fall_back_with_a_reason(generated_block_file):
     fallback = replay(block, ParallelExecutor(2))
     assert not fallback.stats.parallel and "too few" in fallback.stats.fallback
     assert fallback.mode == "sequential (fallback)"
-    forced = replay(block, ParallelExecutor(2, force=True))
+    forced = replay(block, ParallelExecutor(2, min_txs=0))
     assert forced.stats.parallel and forced.receipts == fallback.receipts
 
 
@@ -91,7 +91,7 @@ def test_invalid_transaction_is_rejected_like_sequential():
     with pytest.raises(ValidationError) as sequential:
         replay(block, SequentialExecutor())
     with pytest.raises(ValidationError) as parallel:
-        replay(block, ParallelExecutor(2, force=True))
+        replay(block, ParallelExecutor(2, min_txs=0))
     assert str(parallel.value) == str(sequential.value)
 
 
@@ -114,7 +114,7 @@ def _hit_a_worker(executor, sig):
 
 def test_a_killed_worker_costs_a_rerun_not_a_wrong_result():
     block = _big_block()
-    executor = ParallelExecutor(2, force=True)
+    executor = ParallelExecutor(2, min_txs=0)
     killer = threading.Thread(target=_hit_a_worker, args=(executor, signal.SIGKILL))
     killer.start()
     result = same_result(block, executor)
@@ -125,7 +125,7 @@ def test_a_killed_worker_costs_a_rerun_not_a_wrong_result():
 
 def test_a_stalled_worker_is_detected():
     block = _big_block()
-    executor = ParallelExecutor(2, force=True, stall_seconds=2)
+    executor = ParallelExecutor(2, min_txs=0, stall_seconds=2)
     stopper = threading.Thread(target=_hit_a_worker, args=(executor, signal.SIGSTOP))
     stopper.start()
     result = same_result(block, executor)
@@ -148,7 +148,7 @@ def test_a_long_transaction_is_not_a_stall(monkeypatch):
         return execute(self, tx, incarnation)
 
     monkeypatch.setattr(Worker, "execute", slow_first)
-    result = same_result(_big_block(), ParallelExecutor(2, force=True, stall_seconds=0.8))
+    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0, stall_seconds=0.8))
     assert result.stats.parallel and not result.stats.retries
 
 
@@ -159,7 +159,7 @@ def test_every_contract_kind_runs(generated_block_file):
            for s, name in zip(senders, CONTRACTS)]
     creation = dynamic_fee_transaction(senders[-1], 0, b"", data=bytes.fromhex("602a60005500"), gas=100_000)
     block = load(mine(genesis(len(senders), 11, coinbase, 0), txs + [creation], coinbase=coinbase))
-    result = same_result(block, ParallelExecutor(2, force=True))
+    result = same_result(block, ParallelExecutor(2, min_txs=0))
     statuses = [r.status for r in result.receipts]
     assert statuses[list(CONTRACTS).index("reverter")] == 0
     assert statuses[list(CONTRACTS).index("looper")] == 0
@@ -171,7 +171,7 @@ def test_capacity_running_out_grows_and_reruns(generated_block_file, monkeypatch
 
     tiny = {"txs": 40, "keys": 64, "entries": 32, "reads": 64, "code_bytes": 4096}
     monkeypatch.setattr(Core, "default_limits", staticmethod(lambda txs: dict(tiny, txs=txs)))
-    result = same_result(load_block_file(generated_block_file), ParallelExecutor(2, force=True))
+    result = same_result(load_block_file(generated_block_file), ParallelExecutor(2, min_txs=0))
     assert result.stats.parallel
     assert any(retry.startswith("capacity") for retry in result.stats.retries)
 
@@ -197,7 +197,7 @@ def test_view_checkpoints_are_unique_and_nest():
 
 def test_without_fallback_a_failed_parallel_run_raises():
     block = _big_block()
-    executor = ParallelExecutor(2, force=True, retries=0, fallback=False)
+    executor = ParallelExecutor(2, min_txs=0, retries=0, fallback=False)
     killer = threading.Thread(target=_hit_a_worker, args=(executor, signal.SIGKILL))
     killer.start()
     with pytest.raises(EngineError, match="parallel run failed 1 times: worker lost"):

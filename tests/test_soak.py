@@ -19,7 +19,7 @@ from parevm.sequential import SequentialExecutor
 
 from .chaos import Chaos
 from .conftest import mainnet_files, require
-from .test_leaks import _rss_kib
+from .procs import status_kib
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def test_corpus_under_chaos_equals_sequential():
     files = [require(path) for path in mainnet_files()]
     blocks = [load_block_file(path) for path in files]
     references = [replay(block, SequentialExecutor()) for block in blocks]
-    executor = ParallelExecutor(2, force=True, stall_seconds=STALL_SECONDS, retries=20)
+    executor = ParallelExecutor(2, min_txs=0, stall_seconds=STALL_SECONDS, retries=20)
     started, slowest, retries, fallbacks = time.monotonic(), 0.0, 0, 0
     rss = []
     with Chaos(executor, SEED, hang_seconds=2 * STALL_SECONDS) as chaos:
@@ -52,7 +52,7 @@ def test_corpus_under_chaos_equals_sequential():
                 assert result.ok, where
                 retries += len(result.stats.retries)
                 fallbacks += not result.stats.parallel
-            rss.append(_rss_kib())
+            rss.append(status_kib("VmRSS"))
     seconds = time.monotonic() - started
     print(
         f"\nsoak: {ROUNDS} x {len(blocks)} blocks in {seconds:.0f} s (slowest {slowest:.1f} s), "

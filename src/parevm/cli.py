@@ -53,9 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, Terminated) as stop:
         # Unwinding got here through every `finally`: the engine killed and reaped its workers
         # and unmapped the core; output files are written whole or not at all.
-        name = "SIGTERM" if isinstance(stop, Terminated) else "SIGINT"
-        print(f"parevm: interrupted by {name}; workers stopped, no output left half-written", file=sys.stderr)
-        return 128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
+        received = signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT
+        print(f"parevm: interrupted by {received.name}; workers stopped, no output left half-written",
+              file=sys.stderr)
+        return 128 + received
     finally:
         signal.signal(signal.SIGTERM, previous)
 

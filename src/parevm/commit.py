@@ -7,7 +7,7 @@ from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, VirtualMac
 
 from .core import Write
 from .outcome import Outcome
-from .sequential import Receipts
+from .receipts import Receipts
 
 
 def commit_block(

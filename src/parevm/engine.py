@@ -14,7 +14,7 @@ from eth.abc import BlockHeaderAPI, ChainAPI, SignedTransactionAPI, VirtualMachi
 from .blockinput import BlockInput
 from .errors import ParevmError
 from .forks import VMClass
-from .parallel import ParallelExecutor
+from .parallel import MIN_TXS, ParallelExecutor
 from .replay import replay
 from .result import BlockResult
 from .sequential import Executed, PyEvmExecutor, SequentialExecutor
@@ -53,7 +53,7 @@ class Engine:
         workers: int | None = None,
         *,
         mode: str = "parallel",
-        min_txs: int = 8,
+        min_txs: int = MIN_TXS,
         retries: int = 2,
         fallback: bool = True,
         stall_seconds: float = 300.0,

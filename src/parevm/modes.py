@@ -5,6 +5,7 @@ import functools
 from dataclasses import dataclass
 
 from .engine import Engine
+from .parallel import MIN_TXS
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,5 @@ class Mode:
 @functools.cache
 def engine_for(mode: Mode) -> Engine:
     """One engine per process and mode (cached, so worker pools reuse it per task)."""
-    if mode.force_parallel:
-        return Engine(mode.workers, mode=mode.name, min_txs=0, keys=mode.keys)
-    return Engine(mode.workers, mode=mode.name, keys=mode.keys)
+    min_txs = 0 if mode.force_parallel else MIN_TXS
+    return Engine(mode.workers, mode=mode.name, min_txs=min_txs, keys=mode.keys)

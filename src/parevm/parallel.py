@@ -29,6 +29,7 @@ from .worker import Worker
 
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+MIN_TXS = 8  # below it a block runs sequentially by default
 
 
 class WorkerLost(ParevmError):
@@ -42,8 +43,8 @@ class EngineError(ParevmError):
 class ParallelExecutor(ParevmExecutor):
     """Optimistic parallel execution of a block's transactions, bit-identical to sequential.
 
-    workers: processes per block (default: the number of cores). force: run every block in
-    parallel, even one too small to gain. min_txs: below it, a block runs sequentially.
+    workers: processes per block (default: the number of cores). min_txs: below it, a block
+    runs sequentially, where forking costs more than it gains (0: every block in parallel).
     stall_seconds: how long the block may make no progress before its workers are killed.
     retries: parallel re-runs after a lost worker or a full core. fallback: then run the block
     sequentially (False: raise EngineError, for callers that want parallel or nothing).
@@ -56,15 +57,13 @@ class ParallelExecutor(ParevmExecutor):
     def __init__(
         self,
         workers: int | None = None,
-        force: bool = False,
-        min_txs: int = 8,
+        min_txs: int = MIN_TXS,
         stall_seconds: float = 300.0,
         retries: int = 2,
         fallback: bool = True,
         keys: bool = False,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self.force = force
         self.min_txs = min_txs
         self.stall_seconds = stall_seconds
         self.retries = retries
@@ -81,7 +80,7 @@ class ParallelExecutor(ParevmExecutor):
     ) -> Executed:
         stats = ExecutionStats(workers=self.workers, transactions=len(transactions))
         self.log.append(stats)
-        if not self.force and len(transactions) < self.min_txs:
+        if len(transactions) < self.min_txs:
             stats.fallback = f"fewer than {self.min_txs} transactions: too few to gain"
             return SequentialExecutor().execute(vm, transactions, base_header)
         limits = Core.default_limits(len(transactions))
@@ -175,10 +174,7 @@ class ParallelExecutor(ParevmExecutor):
                     raise CapacityError(message[1])
                 if message[0] == "crash":
                     raise EngineError(f"a worker failed:\n{message[1]}")
-                tx: int
-                incarnation: int
-                outcome: Outcome
-                tx, incarnation, outcome = message
+                tx, incarnation, outcome = cast(tuple[int, int, Outcome], message)
                 if tx not in latest or latest[tx][0] <= incarnation:
                     latest[tx] = (incarnation, outcome)
         return latest

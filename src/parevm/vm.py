@@ -17,6 +17,7 @@ from eth.vm.base import VM
 from eth_utils import ValidationError
 
 from .forks import VMClass
+from .receipts import Receipts
 from .statedb import block_state_class, plain_state_class
 
 
@@ -75,11 +76,10 @@ def _announce(
     cumulative gas, blob gas and bloom after the transaction, but the pre-block state root:
     parevm computes no state root between transactions."""
     vm_header = vm.get_header()
-    header = base_header
+    folded = Receipts(base_header)
     for index, (transaction, receipt) in enumerate(zip(transactions, receipts)):
-        header = header.copy(gas_used=receipt.gas_used, bloom=header.bloom | receipt.bloom)
-        header = vm.increment_blob_gas_used(header, transaction)
-        vm.transaction_applied_hook(index, transactions, vm_header, header, computations[index], receipt)
+        folded.add(vm, transaction, receipt)
+        vm.transaction_applied_hook(index, transactions, vm_header, folded.interim(), computations[index], receipt)
 
 
 @functools.cache
