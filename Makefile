@@ -16,7 +16,7 @@ CORPUS ?= ../shared/data/mainnet
 ANVIL_VERSION := 1.7.1
 ANVIL := build/anvil/node_modules/.bin/anvil
 
-.PHONY: demo bench bench-quick test test-fast soak native-test conformance contracts anvil clean
+.PHONY: demo bench bench-quick test test-fast soak native-test native-san conformance contracts anvil clean
 
 $(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,10 +38,25 @@ native-test:
 		else echo "valgrind not found: $$bin not run under memcheck"; fi; \
 	done
 
+# The core's Python-level tests (tests/test_core*.py: the model-based multi-process test among
+# them) against a build of the extension under ASan + UBSan, in a package directory of its own
+# that holds only the two modules those tests import (the rest of the package loads libraries
+# the sanitizer runtime cannot: RTLD_DEEPBIND). --capture=sys leaves a sanitizer report on stderr.
+SAN_BUILD := build/san
+native-san: $(STAMP)
+	rm -rf $(SAN_BUILD)
+	$(BIN)/python native/build_native.py $(SAN_BUILD) -O1 -g $(SANITIZE)
+	touch $(SAN_BUILD)/parevm/__init__.py
+	cp src/parevm/core.py src/parevm/native.py $(SAN_BUILD)/parevm/
+	LD_PRELOAD=$$(cc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 PYTHONPATH=$(SAN_BUILD) \
+		$(BIN)/python -c 'import parevm._native as n, sys; sys.exit(0 if "$(SAN_BUILD)/" in n.__file__ else f"not the sanitized build: {n.__file__}")'
+	LD_PRELOAD=$$(cc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 PYTHONPATH=$(SAN_BUILD) \
+		$(BIN)/python -m pytest -q -p no:cacheprovider --capture=sys tests/test_core.py tests/test_core_model.py
+
 # Everything: C tests, then the Python suite (the whole consensus suite and mainnet corpus
 # included) spread over the cores, and the benchmark suite once as plain tests (pytest-benchmark
 # does not time under xdist; its checks still run).
-test: $(STAMP) native-test $(ANVIL)
+test: $(STAMP) native-test native-san $(ANVIL)
 	$(BIN)/python -m pytest -n $(JOBS) -q -p no:cacheprovider tests benchmarks
 
 # A real node for the JSON-RPC end-to-end test (tests/test_node.py), from npm.
