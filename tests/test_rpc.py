@@ -11,7 +11,7 @@ import pytest
 from parevm.cli import main
 from parevm.errors import InputError
 from parevm.rpc import RpcClient, RpcError
-from parevm.rpcsource import BlockSource, _has_blockhash, merge_prestates
+from parevm.rpcsource import BlockSource, _has_blockhash, check_reported, merge_prestates
 
 from .node import free_port
 
@@ -231,6 +231,16 @@ def test_merge_first_value_wins_and_created_accounts_are_left_out():
 def test_malformed_traces_are_named(traces, message):
     with pytest.raises(InputError, match=message):
         merge_prestates("node block 5", traces, [{"pre": {}, "post": {}}], 1)
+
+
+def test_a_trace_without_a_transactions_sender_or_recipient_is_named():
+    a, b, c = (bytes.fromhex(x[2:]) for x in (A, B, C))
+    traces = [{"result": {A: {}, B: {}}}, {C: {}, A: {}}]
+    check_reported("node block 5", traces, [(a, b), (c, None)])  # a creation has no recipient
+    with pytest.raises(InputError, match=f"trace\\[1\\] does not report transaction 1's recipient {B}"):
+        check_reported("node block 5", traces, [(a, b), (c, b)])
+    with pytest.raises(InputError, match=f"transaction 0's sender {C}: the pre-state would lack"):
+        check_reported("node block 5", traces, [(c, b), (c, None)])
 
 
 def test_blockhash_scan_skips_push_data():

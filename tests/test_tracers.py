@@ -9,7 +9,8 @@ import pytest
 from parevm.blockinput import Account
 from parevm.jsonfile import read_json
 from parevm import Engine
-from parevm.rpcsource import delegation_targets, merge_prestates, pre_state_accounts
+from parevm.errors import InputError
+from parevm.rpcsource import check_reported, delegation_targets, merge_prestates, pre_state_accounts
 from parevm.tracercases import load_tracer_case
 
 from .conftest import DATA
@@ -55,6 +56,19 @@ def test_parsed_pre_state_matches_tracer_output(path):
             assert account.storage.get(slot, 0) == int(value, 16), (address.hex(), slot)
         compared += address in block.pre_state
     assert compared >= 1
+
+
+@pytest.mark.parametrize("path", [p for p in CASES if not reported(p)[1].get("diffMode")], ids=case_id)
+def test_traces_report_sender_and_recipient(path):
+    """The check the JSON-RPC source makes holds on geth's own traces, and fails on a trace
+    with the sender taken out."""
+    tx = load_tracer_case(path).transactions[0]
+    parties = [(tx.sender, tx.to or None)]
+    state = reported(path)[0]
+    check_reported(str(path), [state], parties)
+    without = {address: fields for address, fields in state.items() if bytes.fromhex(address[2:]) != tx.sender}
+    with pytest.raises(InputError, match=f"sender 0x{tx.sender.hex()}"):
+        check_reported(str(path), [without], parties)
 
 
 PLAIN = [p for p in CASES if not set(reported(p)[1]) & {"diffMode", "disableCode", "disableStorage"}]

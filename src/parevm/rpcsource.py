@@ -85,7 +85,11 @@ class BlockSource:
         traces = self.client.call("debug_traceBlockByNumber", hex(number), PRESTATE)
         diffs = self.client.call("debug_traceBlockByNumber", hex(number), PRESTATE_DIFF)
         reader = FieldReader(where, block, "block")
-        merged = merge_prestates(where, traces, diffs, len(reader.items("transactions")))
+        transactions = reader.entries("transactions")
+        merged = merge_prestates(where, traces, diffs, len(transactions))
+        check_reported(where, traces, [
+            (tx.data("from", 20), tx.data("to", 20) if tx.has("to") else None) for tx in transactions
+        ])
         self._complete(merged, number - 1, untraced_accounts(reader))
         # Codes are all known now: the accounts they delegate to (EIP-7702) run too.
         self._complete(merged, number - 1, delegation_targets(merged))
@@ -179,6 +183,23 @@ def merge_prestates(
                 if account.has("storage"):
                     changed_slots.update((address, slot) for slot, _ in _slots(account))
     return merged
+
+
+def check_reported(source: str, traces: Sequence[Any], parties: Sequence[tuple[bytes, bytes | None]]) -> None:
+    """Each transaction's trace must report its sender and its recipient (`parties`, in block
+    order), as prestate tracers do: one that does not would leave an account the block touches
+    out of the pre-state, where it would be replayed as empty."""
+    for index, (trace, (sender, recipient)) in enumerate(zip(traces, parties)):
+        state = FieldReader(source, _unwrap(source, trace), f"trace[{index}]")
+        reported = {address for address, _ in _accounts_of(state)}
+        for role, address in (("sender", sender), ("recipient", recipient)):
+            if address is not None and address not in reported:
+                raise InputError(
+                    source,
+                    f"debug_traceBlockByNumber: trace[{index}] does not report transaction "
+                    f"{index}'s {role} 0x{address.hex()}: the pre-state would lack an account "
+                    "the block touches",
+                )
 
 
 def _slots(account: FieldReader) -> Iterator[tuple[int, Any]]:
