@@ -102,35 +102,54 @@ def _big_block():
     return load(mine(genesis(300, 9, None, 0), txs))
 
 
-def _hit_a_worker(executor, sig):
-    """Wait until the block's workers run, then send one of them `sig`."""
-    deadline = time.monotonic() + 30
-    while not executor.worker_pids and time.monotonic() < deadline:
-        time.sleep(0.005)
-    time.sleep(0.05)
-    if executor.worker_pids:
-        os.kill(executor.worker_pids[0], sig)
+def _once_in_a_worker(monkeypatch, flag, action):
+    """The first worker to start executing tx 5 calls action() in itself: a fault at a known
+    point of the block (the flag file makes it once per test, not once per run of the block)."""
+    from parevm.worker import Worker
+
+    execute = Worker.execute
+
+    def hooked(self, tx, incarnation):
+        if tx == 5:
+            try:
+                os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                pass
+            else:
+                action()
+        return execute(self, tx, incarnation)
+
+    monkeypatch.setattr(Worker, "execute", hooked)
 
 
-def test_a_killed_worker_costs_a_rerun_not_a_wrong_result():
-    block = _big_block()
-    executor = ParallelExecutor(2, min_txs=0)
-    killer = threading.Thread(target=_hit_a_worker, args=(executor, signal.SIGKILL))
-    killer.start()
-    result = same_result(block, executor)
-    killer.join()
+def test_a_killed_worker_costs_a_rerun_not_a_wrong_result(monkeypatch, tmp_path):
+    _once_in_a_worker(monkeypatch, tmp_path / "hit", lambda: os.kill(os.getpid(), signal.SIGKILL))
+    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0))
     assert result.stats.retries and "worker lost" in result.stats.retries[0]
     assert result.stats.parallel
 
 
-def test_a_stalled_worker_is_detected():
-    block = _big_block()
-    executor = ParallelExecutor(2, min_txs=0, stall_seconds=2)
-    stopper = threading.Thread(target=_hit_a_worker, args=(executor, signal.SIGSTOP))
-    stopper.start()
-    result = same_result(block, executor)
-    stopper.join()
-    assert result.stats.retries and "no progress" in result.stats.retries[0]
+def test_a_hung_worker_is_detected(monkeypatch, tmp_path):
+    """A worker that stops making progress (asleep here; the others go idle) costs a re-run."""
+    _once_in_a_worker(monkeypatch, tmp_path / "hit", lambda: time.sleep(60))
+    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0, stall_seconds=1))
+    assert result.stats.retries == ["worker lost: no progress for 1 s"]
+
+
+def test_a_stopped_worker_is_detected_while_the_others_spin(monkeypatch, tmp_path):
+    """A worker stopped (SIGSTOP) perhaps inside a lock of the core, while the others burn CPU
+    waiting on it (idle workers made to yield forever instead of sleeping): busy, but stuck."""
+    monkeypatch.setattr("parevm.worker._SPINS", 10**12)
+    _once_in_a_worker(monkeypatch, tmp_path / "hit", lambda: os.kill(os.getpid(), signal.SIGSTOP))
+    executor = ParallelExecutor(2, min_txs=0, stall_seconds=1)
+    # Should the detection fail, resume the workers so that the test fails instead of hanging.
+    watchdog = threading.Timer(60, lambda: [os.kill(pid, signal.SIGCONT) for pid in executor.worker_pids])
+    watchdog.start()
+    try:
+        result = same_result(_big_block(), executor)
+    finally:
+        watchdog.cancel()
+    assert result.stats.retries == ["worker lost: no progress for 1 s, a worker stopped"]
 
 
 def test_a_long_transaction_is_not_a_stall(monkeypatch):
@@ -195,11 +214,8 @@ def test_view_checkpoints_are_unique_and_nest():
     assert not view.is_address_warm(b"\x01" * 20)
 
 
-def test_without_fallback_a_failed_parallel_run_raises():
-    block = _big_block()
+def test_without_fallback_a_failed_parallel_run_raises(monkeypatch, tmp_path):
+    _once_in_a_worker(monkeypatch, tmp_path / "hit", lambda: os.kill(os.getpid(), signal.SIGKILL))
     executor = ParallelExecutor(2, min_txs=0, retries=0, fallback=False)
-    killer = threading.Thread(target=_hit_a_worker, args=(executor, signal.SIGKILL))
-    killer.start()
     with pytest.raises(EngineError, match="parallel run failed 1 times: worker lost"):
-        replay(block, executor)
-    killer.join()
+        replay(_big_block(), executor)

@@ -149,14 +149,19 @@ class ParallelExecutor(ParevmExecutor):
     def _gather(self, readers: dict[Connection, int]) -> dict[int, tuple[int, Outcome]]:
         latest: dict[int, tuple[int, Outcome]] = {}
         open_readers = list(readers)
-        cpu = _cpu_seconds(readers.values())
+        cpu, _ = _worker_times(readers.values())
         while open_readers:
             ready = cast(list[Connection], wait(open_readers, timeout=self.stall_seconds))
             if not ready:
                 # No incarnation finished in the window: stuck, unless the workers computed
                 # for a good part of it (one transaction can run for minutes in a pure-Python
-                # precompile); idle workers sleep, so they hardly count.
-                before, cpu = cpu, _cpu_seconds(readers.values())
+                # precompile); idle workers sleep, so they hardly count. A stopped worker
+                # (SIGSTOP, a debugger) makes it stuck whatever the others do: they may be
+                # spinning on a lock it holds.
+                before = cpu
+                cpu, stopped = _worker_times(readers.values())
+                if stopped:
+                    raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s, a worker stopped")
                 if cpu is None or before is None or cpu - before < 0.25 * self.stall_seconds:
                     raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s")
                 continue
@@ -205,10 +210,11 @@ def _bind_to(parent: int) -> None:
         os._exit(1)
 
 
-def _cpu_seconds(pids: Iterable[int]) -> float | None:
-    """The CPU time the live workers have used (Linux's /proc), None where it cannot be read."""
+def _worker_times(pids: Iterable[int]) -> tuple[float | None, bool]:
+    """The CPU time the live workers have used (None where Linux's /proc cannot be read), and
+    whether one of them is stopped."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    total, stopped = 0.0, False
     for pid in pids:
         if not pid:
             continue
@@ -216,6 +222,7 @@ def _cpu_seconds(pids: Iterable[int]) -> float | None:
             with open(f"/proc/{pid}/stat", "rb") as stat:
                 fields = stat.read().rsplit(b")", 1)[1].split()
         except OSError:
-            return None
+            return None, stopped
+        stopped = stopped or fields[0] in (b"T", b"t")  # stopped by a signal, or by a tracer
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
+    return total, stopped
