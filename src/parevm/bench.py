@@ -26,7 +26,8 @@ from .result import BlockResult
 @dataclass(frozen=True)
 class Target:
     """A block to benchmark: a generated workload or a block file. `load` builds it when
-    its turn comes, so a corpus is never held in memory at once."""
+    its turn comes, so a corpus is never held in memory at once (a partial of a module's
+    function, so that a cluster task can carry it to where it runs)."""
 
     name: str
     kind: str  # "workload" or "block"
@@ -115,19 +116,25 @@ def steps(targets: int, workers: Sequence[int], repeat: int) -> int:
     return targets * (2 + repeat * len(modes(workers)))
 
 
-def bench(
-    targets: Sequence[Target], workers: Sequence[int], repeat: int, progress: Progress | None = None
-) -> tuple[list[Row], list[str]]:
-    """Rows for every target and mode, then for block files a TOTAL per mode; and the errors
-    of targets that could not be measured (the others go on)."""
+Measured = tuple[list[Row], str | None]
+
+
+def bench_target(
+    workers: Sequence[int], repeat: int, target: Target, progress: Progress | None = None
+) -> Measured:
+    """One target's rows, or why it could not be measured (also a task on a cluster)."""
     engines = {(mode, w): engine_for(Mode(mode, w)) for mode, w in modes(workers)}
-    rows: list[Row] = []
-    errors: list[str] = []
-    for target in targets:
-        try:
-            rows.extend(_target(target, engines, repeat, progress))
-        except ParevmError as error:
-            errors.append(f"{target.name}: {error}")
+    try:
+        return _target(target, engines, repeat, progress), None
+    except ParevmError as error:
+        return [], f"{target.name}: {error}"
+
+
+def collect(measured: Sequence[Measured]) -> tuple[list[Row], list[str]]:
+    """Rows for every target and mode, then for block files a TOTAL per mode; and the errors
+    of targets that could not be measured (the others went on)."""
+    rows = [row for target_rows, _ in measured for row in target_rows]
+    errors = [error for _, error in measured if error]
     blocks = [r for r in rows if r.kind == "block"]
     if blocks:
         rows.extend(_totals(blocks))

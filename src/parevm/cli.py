@@ -2,6 +2,7 @@
 benchmark and analyze blocks."""
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -10,15 +11,16 @@ import sys
 import textwrap
 import traceback
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import crypto
+from . import cluster, crypto
 from .analysis import BlockAnalysis, Limits, analyze_block
 from .blockinput import BlockInput
-from .bench import Target, bench, steps
+from .bench import Measured, Target, bench_target, collect, steps
 from .blockfile import load_block_file
-from .conformance import FixtureOutcome, collect_entries, run_entries
+from .conformance import FixtureOutcome, collect_entries, run_entries, run_file
 from .errors import InputError, ParevmError
 from .fixtures import find_fixture_files
 from .jsonfile import write_atomic, write_json
@@ -84,8 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     engine = argparse.ArgumentParser(add_help=False, parents=[common])
     options = engine.add_argument_group("engine (default: the parallel engine)")
     options.add_argument(
-        "--workers", type=_positive, default=os.cpu_count() or 1,
-        help="worker processes per block (default: the number of cores, here %(default)s)",
+        "--workers", type=_positive,
+        help="worker processes per block (default: the number of cores of the machine that "
+        f"runs it, here {os.cpu_count() or 1})",
     )
     options.add_argument("--sequential", action="store_true", help="the sequential reference executor")
     options.add_argument(
@@ -95,6 +98,17 @@ def _parser() -> argparse.ArgumentParser:
     options.add_argument(
         "--force-parallel", action="store_true",
         help="run every block in parallel, even one too small to gain (tests the engine on it)",
+    )
+
+    on_cluster = argparse.ArgumentParser(add_help=False)
+    on_cluster.add_argument(
+        "--cluster", metavar="ADDRESS|local[:N]",
+        help="run each block (conformance: each fixture file) as a task on a Dask cluster, "
+        "each task on its host's engine with its own worker processes: the address of a "
+        "running scheduler (tcp://HOST:8786), or local:N for N Dask worker processes started "
+        "here for the run (local: as many as the cores hold). Every host must reach the files "
+        "at the same absolute paths; results, table and JSON are a local run's, followed by "
+        "blocks and transactions per second in all and per Dask worker (docs/cluster.md)",
     )
 
     node = argparse.ArgumentParser(add_help=False)
@@ -108,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
 
     replay_cmd = commands.add_parser(
         "replay",
-        parents=[engine, node],
+        parents=[engine, node, on_cluster],
         help="replay block files, or blocks from a node, and check them against their headers",
         description="Replay block files (.json or .json.gz, see docs/block-file.md), or with "
         "--rpc blocks fetched from a node, and check gasUsed, logsBloom, receiptsRoot and "
@@ -147,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
 
     conformance = commands.add_parser(
         "conformance",
-        parents=[engine],
+        parents=[engine, on_cluster],
         help="run consensus-test fixtures (blockchain tests)",
         description="Import every blockchain-test fixture in the files and folders given: valid "
         "blocks must match the fixture's headers and post-state, invalid blocks must be rejected. "
@@ -156,7 +170,8 @@ def _parser() -> argparse.ArgumentParser:
     conformance.add_argument("paths", nargs="+", metavar="PATH", help="fixture files or folders")
     conformance.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1,
-        help="processes to spread the fixtures over, each running the engine (default: the number of cores)",
+        help="processes to spread the fixtures over, each running the engine (default: the "
+        "number of cores; with --cluster, the cluster's workers take their place)",
     )
     conformance.add_argument("--json", action="store_true", help="print one JSON object per test")
     conformance.set_defaults(run=_conformance)
@@ -181,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
 
     bench_cmd = commands.add_parser(
         "bench",
-        parents=[common],
+        parents=[common, on_cluster],
         help="measure py-evm, parevm sequential and parallel on workloads or block files",
         description=_with_workloads(
             "For each workload or block: plain py-evm (apply_all_transactions), parevm "
@@ -276,7 +291,7 @@ def _check_output(option: str, path: str | None, suffix: str | None = None) -> N
 
 
 def _corpus_files(directory: str) -> list[Path]:
-    root = Path(directory)
+    root = Path(directory).resolve()  # the same path on every host of a cluster
     if not root.is_dir():
         raise InputError("--corpus", f"{directory} is not a directory")
     files = [p for p in root.iterdir() if p.name.endswith((".json", ".json.gz"))]
@@ -300,9 +315,9 @@ def _bench_targets(args: argparse.Namespace) -> list[Target]:
     targets = []
     for text in specs:
         workload_spec(text)  # a bad spec fails before any work
-        targets.append(Target(text, "workload", lambda text=text: generate_block(text, args.txs, args.seed)))
+        targets.append(Target(text, "workload", functools.partial(generate_block, text, args.txs, args.seed)))
     for path in _corpus_files(args.corpus) if args.corpus else []:
-        targets.append(Target(_stem(path), "block", lambda path=path: load_block_file(path)))
+        targets.append(Target(_stem(path), "block", functools.partial(load_block_file, path)))
     return targets
 
 
@@ -318,17 +333,28 @@ def _bench(args: argparse.Namespace) -> int:
         require()
     targets = _bench_targets(args)
     info = machine(args.repeat)
-    progress = Progress(steps(len(targets), args.workers, args.repeat), "bench")
-    rows, errors = bench(targets, args.workers, args.repeat, progress)
+    measure = functools.partial(bench_target, args.workers, args.repeat)
+    throughput = None
+    if args.cluster:
+        progress = Progress(len(targets), "bench")
+        measured, throughput = cluster.run(
+            args.cluster, max(args.workers), measure, targets, _bench_counts, progress=progress,
+            note=lambda m: m[0][0].name if m[0] else "",
+        )
+    else:
+        progress = Progress(steps(len(targets), args.workers, args.repeat), "bench")
+        measured = [measure(target, progress) for target in targets]
     progress.close()
+    rows, errors = collect(measured)
     for error in errors:
         print(f"parevm: error: {error}", file=sys.stderr)
     if not rows:
         return EXIT_BAD_INPUT
     print(table(rows))
     print(f"\nmedian of {args.repeat}; {LEGEND}")
+    _print_throughput(throughput)
     if args.json:
-        write_json(args.json, to_json(rows, info))
+        write_json(args.json, to_json(rows, info) | ({"throughput": throughput.to_json()} if throughput else {}))
     if args.markdown:
         write_atomic(args.markdown, markdown(rows, info).encode())
     if args.plot:
@@ -428,17 +454,37 @@ def _mode(args: argparse.Namespace, keys: bool = False) -> Mode:
     return Mode(name, args.workers, args.force_parallel, keys)
 
 
-def _block_source(args: argparse.Namespace) -> BlockSource:
+@dataclass(frozen=True)
+class Node:
+    """A node and how to call it: small, so that a cluster task can carry it to its worker."""
+
+    url: str
+    timeout: float
+    retries: int
+    batch: int
+
+
+def _node(args: argparse.Namespace) -> Node:
     if args.rpc_retries < 0 or args.rpc_timeout <= 0:
         raise InputError("options", "--rpc-retries must be at least 0 and --rpc-timeout above 0")
-    client = RpcClient(args.rpc, args.rpc_timeout, args.rpc_retries, batch_size=args.rpc_batch)
-    return BlockSource(client)
+    return Node(args.rpc, args.rpc_timeout, args.rpc_retries, args.rpc_batch)
+
+
+@functools.cache
+def _block_source(node: Node) -> BlockSource:
+    """One source per node and process (a Dask worker keeps its session and chain id)."""
+    return BlockSource(RpcClient(node.url, node.timeout, node.retries, batch_size=node.batch))
+
+
+def _node_block(node: Node, number: int, fork: str | None) -> BlockInput:
+    """Block `number` from the node, fetched where it is called (on a cluster, by the task)."""
+    return _block_source(node).block_input(number, fork)
 
 
 def _fetch(args: argparse.Namespace) -> int:
     if not Path(args.output).is_dir():
         raise InputError("--output", f"{args.output} is not a directory")
-    source = _block_source(args)
+    source = _block_source(_node(args))
     numbers = source.block_numbers(args.blocks)
     progress = Progress(len(numbers), "fetch")
     for number in numbers:
@@ -451,88 +497,152 @@ def _fetch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_blocks(args: argparse.Namespace) -> tuple[int, Iterator[BlockInput]]:
-    """How many blocks, and the blocks: files (all read first, so bad input fails before any
-    work), or with --rpc blocks fetched from the node one at a time."""
+def _block_loads(args: argparse.Namespace) -> list[Callable[[], BlockInput]]:
+    """Each block as the call that loads it, where it runs: from its file (on a cluster by its
+    absolute path), or with --rpc from the node (the numbers are resolved here, once)."""
     if not args.rpc:
-        blocks = [load_block_file(path, args.fork) for path in args.files]
-        return len(blocks), iter(blocks)
-    source = _block_source(args)
-    numbers = source.block_numbers(args.files)
-    return len(numbers), (source.block_input(number, args.fork) for number in numbers)
+        paths = [str(Path(path).resolve()) if args.cluster else path for path in args.files]
+        return [functools.partial(load_block_file, path, args.fork) for path in paths]
+    node = _node(args)
+    numbers = _block_source(node).block_numbers(args.files)
+    return [functools.partial(_node_block, node, number, args.fork) for number in numbers]
 
 
 def _replay(args: argparse.Namespace) -> int:
-    engine = engine_for(_mode(args, keys=args.keys))
-    count, blocks = _load_blocks(args)
-    results = []
-    progress = None if args.json or count < 2 else Progress(count, "replay")
-    for block in blocks:
-        result = engine.execute(block)
-        results.append(result)
+    mode = _mode(args, keys=args.keys)
+    loads = _block_loads(args)
+    progress = None if args.json or len(loads) < 2 else Progress(len(loads), "replay")
+
+    def on_result(result: BlockResult) -> None:
         if args.json:
             print(json.dumps(result.to_json(keys=args.keys)), flush=True)
-        if progress:
-            progress.advance(f"block {result.number}")
+
+    def note(result: BlockResult) -> str:
+        return f"block {result.number}"
+
+    throughput = None
+    if args.cluster:
+        results, throughput = cluster.run(
+            args.cluster, _processes(mode), functools.partial(cluster.replay_block, mode), loads,
+            lambda r: (1, r.transactions), on_result, progress, note,
+        )
+    else:
+        engine = engine_for(mode)
+        # Files are all read first, so that bad input fails before any work; a node's blocks
+        # are fetched one at a time.
+        blocks: Iterable[BlockInput] = (load() for load in loads) if args.rpc else [load() for load in loads]
+        results = []
+        for block in blocks:
+            results.append(engine.execute(block))
+            on_result(results[-1])
+            if progress:
+                progress.advance(note(results[-1]))
     if progress:
         progress.close()
     if not args.json:
-        names = ("gas_used", "logs_bloom", "receipts_root", "state_root")
-        rows = [
-            [r.number, r.fork, r.transactions, r.gas_used, round(r.seconds, 3), _mode_cell(r),
-             r.stats.reexecutions if r.stats else "-"]
-            + [_check_cell(r, name) for name in names]
-            for r in results
-        ]
-        print(render(["block", "fork", "txs", "gas", "seconds", "mode", "reexec", *names], rows))
-        txs = sum(r.transactions for r in results)
-        seconds = sum(r.seconds for r in results)
-        print(
-            f"\n{len(results)} blocks, {txs} transactions in {seconds:.2f} s "
-            f"({txs / seconds if seconds else 0:.0f} tx/s, {engine.mode}, "
-            f"keccak {crypto.backends_in_use()['keccak'].split('.')[-1]})"
-        )
-        stats = [r.stats for r in results if r.stats is not None]
-        if stats:
-            _print_fallbacks(sum(s.parallel for s in stats), Counter(s.fallback for s in stats if not s.parallel))
-        for r in results:
-            for name, check in r.checks.items():
-                if check.ok is False:
-                    print(f"MISMATCH block {r.number} {name}: expected {check.expected!r}, got {check.actual!r}")
+        _print_replay(results, mode.name)
+    _print_throughput(throughput, args.json)
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def _print_replay(results: list[BlockResult], mode: str) -> None:
+    names = ("gas_used", "logs_bloom", "receipts_root", "state_root")
+    rows = [
+        [r.number, r.fork, r.transactions, r.gas_used, round(r.seconds, 3), _mode_cell(r),
+         r.stats.reexecutions if r.stats else "-"]
+        + [_check_cell(r, name) for name in names]
+        for r in results
+    ]
+    print(render(["block", "fork", "txs", "gas", "seconds", "mode", "reexec", *names], rows))
+    txs = sum(r.transactions for r in results)
+    seconds = sum(r.seconds for r in results)
+    print(
+        f"\n{len(results)} blocks, {txs} transactions in {seconds:.2f} s "
+        f"({txs / seconds if seconds else 0:.0f} tx/s, {mode}, "
+        f"keccak {crypto.backends_in_use()['keccak'].split('.')[-1]})"
+    )
+    stats = [r.stats for r in results if r.stats is not None]
+    if stats:
+        _print_fallbacks(sum(s.parallel for s in stats), Counter(s.fallback for s in stats if not s.parallel))
+    for r in results:
+        for name, check in r.checks.items():
+            if check.ok is False:
+                print(f"MISMATCH block {r.number} {name}: expected {check.expected!r}, got {check.actual!r}")
 
 
 def _conformance(args: argparse.Namespace) -> int:
     mode = _mode(args)
-    entries = collect_entries(find_fixture_files(args.paths), mode)
-    progress = None if args.json else Progress(len(entries), "tests")
+    files = find_fixture_files(args.paths)
 
-    def on_outcome(outcome: FixtureOutcome) -> None:
-        if args.json:
-            print(json.dumps(outcome.to_json()), flush=True)
-        else:
+    def print_json(outcomes: Iterable[FixtureOutcome]) -> None:
+        for outcome in outcomes:
+            if args.json:
+                print(json.dumps(outcome.to_json()), flush=True)
+
+    def tested(outcome: FixtureOutcome) -> None:
+        print_json([outcome])
+        if progress:
             progress.advance(outcome.network)
 
-    outcomes = run_entries(entries, max(1, args.jobs), on_outcome)
+    throughput = None
+    if args.cluster:
+        # A task per file: the bar counts files, and the outcomes come in the files' order.
+        progress = None if args.json else Progress(len(files), "files")
+        per_file, throughput = cluster.run(
+            args.cluster, _processes(mode), functools.partial(run_file, mode),
+            [str(path.resolve()) for path in files],
+            lambda outcomes: (sum(o.blocks for o in outcomes), sum(o.transactions for o in outcomes)),
+            print_json, progress, lambda outcomes: outcomes[0].network if outcomes else "",
+        )
+        outcomes = [outcome for file_outcomes in per_file for outcome in file_outcomes]
+    else:
+        entries = collect_entries(files, mode)
+        progress = None if args.json else Progress(len(entries), "tests")
+        outcomes = run_entries(entries, max(1, args.jobs), tested)
     if progress:
         progress.close()
     failed = [o for o in outcomes if not o.passed]
     if not args.json:
-        by_network = Counter(o.network for o in outcomes)
-        failed_by_network = Counter(o.network for o in failed)
-        rows = [
-            [network, count - failed_by_network[network], failed_by_network[network]]
-            for network, count in sorted(by_network.items())
-        ]
-        print(render(["network", "passed", "failed"], rows))
-        for outcome in failed:
-            lines = outcome.message.splitlines() or [""]
-            summary = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
-            print(f"FAILED {outcome.source} :: {outcome.name}\n    {summary[:500]}")
-        if mode.name == "parallel":
-            _print_fallbacks(
-                sum(o.parallel_blocks for o in outcomes),
-                Counter(reason for o in outcomes for reason in o.fallbacks),
-            )
-        print(f"\n{len(outcomes) - len(failed)} passed, {len(failed)} failed ({mode.name})")
+        _print_conformance(outcomes, failed, mode)
+    _print_throughput(throughput, args.json)
     return EXIT_OK if not failed else EXIT_FAILED
+
+
+def _print_conformance(outcomes: list[FixtureOutcome], failed: list[FixtureOutcome], mode: Mode) -> None:
+    by_network = Counter(o.network for o in outcomes)
+    failed_by_network = Counter(o.network for o in failed)
+    rows = [
+        [network, count - failed_by_network[network], failed_by_network[network]]
+        for network, count in sorted(by_network.items())
+    ]
+    print(render(["network", "passed", "failed"], rows))
+    for outcome in failed:
+        lines = outcome.message.splitlines() or [""]
+        summary = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+        print(f"FAILED {outcome.source} :: {outcome.name}\n    {summary[:500]}")
+    if mode.name == "parallel":
+        _print_fallbacks(
+            sum(o.parallel_blocks for o in outcomes),
+            Counter(reason for o in outcomes for reason in o.fallbacks),
+        )
+    print(f"\n{len(outcomes) - len(failed)} passed, {len(failed)} failed ({mode.name})")
+
+
+def _processes(mode: Mode) -> int:
+    """The processes one task of `mode` keeps busy (to size a local cluster)."""
+    return (mode.workers or os.cpu_count() or 1) if mode.name == "parallel" else 1
+
+
+def _bench_counts(measured: Measured) -> tuple[int, int]:
+    rows, _ = measured
+    return (1, rows[0].txs) if rows else (0, 0)
+
+
+def _print_throughput(throughput: cluster.Throughput | None, as_json: bool = False) -> None:
+    """A cluster run's throughput after its report (with --json, a last line of its own)."""
+    if throughput is None:
+        return
+    if as_json:
+        print(json.dumps({"throughput": throughput.to_json()}), flush=True)
+    else:
+        print("\n" + throughput.report())

@@ -48,6 +48,7 @@ class FixtureOutcome:
     blocks: int
     seconds: float
     message: str = ""
+    transactions: int = 0  # in its blocks (a block that does not even decode lists none)
     parallel_blocks: int = 0
     fallbacks: tuple[str, ...] = ()  # why blocks ran sequentially under the parallel engine
     head: bytes = b""  # the chain's head after the import (its hash), and the head's state root
@@ -61,6 +62,7 @@ class FixtureOutcome:
             "network": self.network,
             "passed": self.passed,
             "blocks": self.blocks,
+            "transactions": self.transactions,
             "seconds": round(self.seconds, 6),
             "message": self.message,
             "parallel_blocks": self.parallel_blocks,
@@ -106,6 +108,7 @@ def run_fixture(case: FixtureCase, engine: Engine) -> FixtureOutcome:
         blocks=case.block_count,
         seconds=time.perf_counter() - started,
         message=message,
+        transactions=sum(len(block.get("transactions", ())) for block in case.fixture["blocks"]),
         parallel_blocks=sum(1 for s in stats if s.parallel),
         fallbacks=tuple(s.fallback for s in stats if s.fallback is not None),
         head=head.hash if head else b"",
@@ -157,6 +160,13 @@ def _run_entry(entry: Entry) -> FixtureOutcome:
         _loaded.clear()
         _loaded[source] = {case.name: case for case in load_fixture_file(source)}
     return run_fixture(_loaded[source][name], engine_for(mode))
+
+
+def run_file(mode: Mode, path: str) -> list[FixtureOutcome]:
+    """Every case of one fixture file, in this process on its engine: a cluster task (a Dask
+    worker is daemonic and cannot start run_entries' pool, nor would it need one)."""
+    engine = engine_for(mode)
+    return [run_fixture(case, engine) for case in load_fixture_file(path)]
 
 
 def collect_entries(files: Sequence[Path], mode: Mode) -> list[Entry]:
