@@ -20,6 +20,7 @@ from parevm.jsonfile import read_json, write_json
 from .conftest import FIXTURES, MAINNET, require
 from .node import Anvil, build_history, find_anvil
 from .procs import descendants, running
+from .test_cli import parevm
 from .test_node import assert_node_values
 
 # Small blocks, some parallel, one that falls back (3 transactions), in no sorted order.
@@ -31,12 +32,6 @@ FIXTURE_FILES = [
     "ethereum-tests/InvalidBlocks/bc4895-withdrawals/twoIdenticalIndex.json.gz",
 ]
 TIMING = ("seconds", "phases")  # differ from run to run; so do the engine's counts, below
-
-
-def parevm(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "parevm", *args], capture_output=True, text=True, timeout=600
-    )
 
 
 def _records(stdout: str) -> tuple[list[dict], dict | None]:

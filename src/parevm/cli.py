@@ -103,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     on_cluster = argparse.ArgumentParser(add_help=False)
     on_cluster.add_argument(
         "--cluster", metavar="ADDRESS|local[:N]",
-        help="run each block (conformance: each fixture file) as a task on a Dask cluster, "
+        help="run each block (conformance: each fixture file; bench: each block or workload "
+        "with all its runs) as a task on a Dask cluster, "
         "each task on its host's engine with its own worker processes: the address of a "
         "running scheduler (tcp://HOST:8786), or local:N for N Dask worker processes started "
         "here for the run (local: as many as the cores hold). Every host must reach the files "
