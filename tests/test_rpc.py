@@ -11,7 +11,7 @@ import pytest
 from parevm.cli import main
 from parevm.errors import InputError
 from parevm.rpc import RpcClient, RpcError
-from parevm.rpcsource import BlockSource, _has_blockhash, check_reported, merge_prestates
+from parevm.rpcsource import BlockSource, _has_blockhash, merge_prestates, unreported_parties
 
 from .node import free_port
 
@@ -233,14 +233,45 @@ def test_malformed_traces_are_named(traces, message):
         merge_prestates("node block 5", traces, [{"pre": {}, "post": {}}], 1)
 
 
-def test_a_trace_without_a_transactions_sender_or_recipient_is_named():
+def test_unreported_senders_and_recipients_are_listed():
     a, b, c = (bytes.fromhex(x[2:]) for x in (A, B, C))
     traces = [{"result": {A: {}, B: {}}}, {C: {}, A: {}}]
-    check_reported("node block 5", traces, [(a, b), (c, None)])  # a creation has no recipient
-    with pytest.raises(InputError, match=f"trace\\[1\\] does not report transaction 1's recipient {B}"):
-        check_reported("node block 5", traces, [(a, b), (c, b)])
-    with pytest.raises(InputError, match=f"transaction 0's sender {C}: the pre-state would lack"):
-        check_reported("node block 5", traces, [(c, b), (c, None)])
+    assert unreported_parties("node", traces, [(a, b), (c, None)]) == []  # a creation: no recipient
+    assert unreported_parties("node", traces, [(c, b), (c, b)]) == [(0, "sender", c), (1, "recipient", b)]
+
+
+def _node_leaving_out(sender_at_parent: dict):
+    """A node whose one-transaction block's trace leaves out the sender (A, to B), and whose
+    parent state holds `sender_at_parent` (balance, nonce) for it."""
+    def result(method, params):
+        if method == "eth_getBlockByNumber":
+            return {"number": "0x5", "miner": C, "transactions": [{"from": A, "to": B}]}
+        if method == "debug_traceBlockByNumber":
+            diff_mode = "tracerConfig" in params[1]
+            return [{"result": {"pre": {}, "post": {}} if diff_mode else {B: {"balance": "0x1"}}}]
+        if method in ("eth_getBalance", "eth_getTransactionCount") and params[0] == A:
+            return sender_at_parent["balance" if method == "eth_getBalance" else "nonce"]
+        return {"eth_chainId": "0x1", "eth_getCode": "0x"}.get(method, "0x0")
+
+    return lambda request: answer(request, lambda r: result(r["method"], r["params"]))
+
+
+def test_a_trace_leaving_out_an_existing_sender_is_named(fake):
+    node = fake(_node_leaving_out({"balance": "0x5", "nonce": "0x1"}))
+    with pytest.raises(InputError, match=f"trace\\[0\\] leaves out transaction 0's sender {A}, "
+                                         "which exists at block 4: the node's traces leave out"):
+        BlockSource(RpcClient(node.url)).block_json(5)
+
+
+def test_a_trace_may_leave_out_an_empty_sender(fake):
+    """Tracers that drop empty accounts are not inconsistent: the account is asked for at the
+    parent and is empty there (the block then fails later, on its missing header fields)."""
+    node = fake(_node_leaving_out({"balance": "0x0", "nonce": "0x0"}))
+    with pytest.raises(InputError) as error:
+        BlockSource(RpcClient(node.url)).block_json(5)
+    assert "leaves out" not in str(error.value)
+    assert ["eth_getBalance", [A, "0x4"]] in [[r["method"], r["params"]] for batch in node.requests
+                                              for r in (batch if isinstance(batch, list) else [batch])]
 
 
 def test_blockhash_scan_skips_push_data():

@@ -87,13 +87,24 @@ class BlockSource:
         reader = FieldReader(where, block, "block")
         transactions = reader.entries("transactions")
         merged = merge_prestates(where, traces, diffs, len(transactions))
-        check_reported(where, traces, [
+        unreported = unreported_parties(where, traces, [
             (tx.data("from", 20), tx.data("to", 20) if tx.has("to") else None) for tx in transactions
         ])
-        self._complete(merged, number - 1, untraced_accounts(reader))
+        # Some tracers leave out empty accounts: those are asked for at the parent too.
+        absent = [address for _, _, address in unreported if address not in merged]
+        self._complete(merged, number - 1, absent + untraced_accounts(reader))
         # Codes are all known now: the accounts they delegate to (EIP-7702) run too.
         self._complete(merged, number - 1, delegation_targets(merged))
         accounts = pre_state_accounts(where, merged)
+        for index, role, address in unreported:
+            account = accounts[address]
+            if address in absent and (account.balance or account.nonce or account.code):
+                raise InputError(
+                    where,
+                    f"debug_traceBlockByNumber: trace[{index}] leaves out transaction {index}'s "
+                    f"{role} 0x{address.hex()}, which exists at block {number - 1}: the node's "
+                    "traces leave out accounts the block touches",
+                )
         runs_blockhash = _runs_blockhash(reader, accounts.values())
         obj: dict[str, Any] = {
             "chainId": hex(self.chain_id()),
@@ -185,21 +196,21 @@ def merge_prestates(
     return merged
 
 
-def check_reported(source: str, traces: Sequence[Any], parties: Sequence[tuple[bytes, bytes | None]]) -> None:
-    """Each transaction's trace must report its sender and its recipient (`parties`, in block
-    order), as prestate tracers do: one that does not would leave an account the block touches
-    out of the pre-state, where it would be replayed as empty."""
+def unreported_parties(
+    source: str, traces: Sequence[Any], parties: Sequence[tuple[bytes, bytes | None]]
+) -> list[tuple[int, str, bytes]]:
+    """(index, "sender" or "recipient", address) for each transaction whose trace does not
+    report its sender or recipient (`parties`, in block order). Prestate tracers report both,
+    unless the account is empty and the tracer leaves out empty accounts; otherwise the
+    pre-state would lack an account the block touches, and replay it as empty."""
+    unreported = []
     for index, (trace, (sender, recipient)) in enumerate(zip(traces, parties)):
         state = FieldReader(source, _unwrap(source, trace), f"trace[{index}]")
         reported = {address for address, _ in _accounts_of(state)}
         for role, address in (("sender", sender), ("recipient", recipient)):
             if address is not None and address not in reported:
-                raise InputError(
-                    source,
-                    f"debug_traceBlockByNumber: trace[{index}] does not report transaction "
-                    f"{index}'s {role} 0x{address.hex()}: the pre-state would lack an account "
-                    "the block touches",
-                )
+                unreported.append((index, role, address))
+    return unreported
 
 
 def _slots(account: FieldReader) -> Iterator[tuple[int, Any]]:
