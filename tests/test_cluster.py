@@ -3,7 +3,6 @@ results, each block exactly once in the order given, also when a Dask worker is 
 mid-run; bad cluster input is one line and exit status 2."""
 
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 from distributed import Client, LocalCluster  # before any dask.config.set: it adds its defaults
 
 from parevm.cli import main
+from parevm.cluster import local_cluster
 from parevm.jsonfile import read_json, write_json
 
 from .conftest import FIXTURES, MAINNET, require
@@ -61,19 +61,10 @@ def local_replay(block_files) -> subprocess.CompletedProcess:
     return parevm("replay", "--json", "--workers", "2", *block_files)
 
 
-def _cluster():
-    """Two worker processes, as `--cluster local:2` starts them, for tests that need to reach
-    into the cluster."""
-    return LocalCluster(
-        n_workers=2, threads_per_worker=1, dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.CRITICAL,
-    )
-
-
 @pytest.fixture(scope="module")
 def scheduler():
     """The address of a cluster for the tests that give one."""
-    with _cluster() as cluster:
+    with local_cluster(2) as cluster:
         yield cluster.scheduler_address
 
 
@@ -86,6 +77,8 @@ def test_replay_on_a_local_cluster_is_the_local_run(block_files, local_replay):
     assert records[0]["stats"]["parallel"] is True  # the engine forked its workers in a Dask worker
     assert throughput["blocks"] == len(BLOCKS) and len(throughput["workers"]) == 2
     assert sum(w["blocks"] for w in throughput["workers"]) == len(BLOCKS)
+    [host] = throughput["hosts"]  # both workers run here
+    assert (host["workers"], host["blocks"], host["transactions"]) == (2, len(BLOCKS), throughput["transactions"])
     assert throughput["transactions"] == sum(r["txs"] for r in records)
 
 
@@ -105,8 +98,10 @@ def test_replay_table_on_a_cluster_address(block_files, scheduler, tmp_path):
     report = lines[next(i for i, line in enumerate(lines) if line.startswith("cluster ")):]
     assert report[0].startswith(f"cluster {scheduler}: {len(rows)} blocks")
     assert "blocks/s" in report[0] and "tx/s" in report[0]
-    assert report[1].split() == ["worker", "host", "tasks", "blocks", "txs", "busy", "s", "blocks/s", "tx/s"]
-    assert sum(int(row.split()[3]) for row in report[3:]) == len(rows)
+    assert report[1].split() == ["host", "workers", "tasks", "blocks", "txs", "busy", "s", "blocks/s", "tx/s"]
+    assert int(report[3].split()[3]) == len(rows)  # the one host
+    assert report[5].split() == ["worker", "host", "tasks", "blocks", "txs", "busy", "s", "blocks/s", "tx/s"]
+    assert sum(int(row.split()[3]) for row in report[7:]) == len(rows)
 
 
 def test_conformance_on_a_cluster_is_the_local_run(scheduler):
@@ -145,7 +140,7 @@ def _kill_mid_task(files: list[str], allowed_failures: int = 3):
     """Replay `files` on a fresh cluster and SIGKILL the first Dask worker caught with the
     engine's workers forked (mid-task); the run's exit status, output, and those workers."""
     with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
-        cluster = _cluster()
+        cluster = local_cluster(2)
     with cluster, Client(cluster) as client:
         pids = client.run(os.getpid)
         process = subprocess.Popen(
@@ -179,7 +174,7 @@ def test_a_killed_dask_worker_loses_no_block(block_files, local_replay):
 
 
 def test_workers_lost_too_often_end_the_run_with_one_line(block_files):
-    status, out, err, _ = _kill_mid_task(block_files[1:2], allowed_failures=0)
+    status, out, err, _ = _kill_mid_task(block_files[:1], allowed_failures=0)  # 176 transactions
     assert status == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -190,8 +185,9 @@ def test_workers_lost_too_often_end_the_run_with_one_line(block_files):
 @pytest.mark.parametrize(
     "spec,message",
     [
-        ("local:0", "expected local or local:N with N at least 1, got 'local:0'"),
-        ("local:two", "expected local or local:N with N at least 1, got 'local:two'"),
+        ("local:0", "expected local or local:N with N from 1 to"),
+        ("local:two", "(4 per core), got 'local:two'"),
+        ("local:8786", "got 'local:8786'"),
         ("tcp://127.0.0.1:1", "cannot reach a Dask scheduler at tcp://127.0.0.1:1"),
         ("nowhere", "cannot reach a Dask scheduler at nowhere: missing port number"),
     ],
@@ -204,6 +200,16 @@ def test_bad_cluster_exits_2_with_one_line(generated_block_file, spec, message, 
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("parevm: error: --cluster: ") and message in lines[0]
     assert out == ""
+
+
+def test_workers_of_several_threads_are_refused(generated_block_file, capsys):
+    """Two blocks at once in one process would share its engine."""
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        status = main(["replay", "--cluster", cluster.scheduler_address, str(generated_block_file)])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == ""
+    assert err.strip().endswith("runs 2 threads: parevm needs one per worker process (start workers with --nthreads 1)")
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_bad_file_on_a_cluster_exits_2_with_one_line(scheduler, tmp_path, capsys):

@@ -132,8 +132,8 @@ def test_a_killed_worker_costs_a_rerun_not_a_wrong_result(monkeypatch, tmp_path)
 def test_a_hung_worker_is_detected(monkeypatch, tmp_path):
     """A worker that stops making progress (asleep here; the others go idle) costs a re-run."""
     _once_in_a_worker(monkeypatch, tmp_path / "hit", lambda: time.sleep(60))
-    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0, stall_seconds=1))
-    assert result.stats.retries == ["worker lost: no progress for 1 s"]
+    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0, stall_seconds=2))
+    assert result.stats.retries[0] == "worker lost: no progress for 2 s"
 
 
 def test_a_stopped_worker_is_detected_while_the_others_spin(monkeypatch, tmp_path):
@@ -141,7 +141,7 @@ def test_a_stopped_worker_is_detected_while_the_others_spin(monkeypatch, tmp_pat
     waiting on it (idle workers made to yield forever instead of sleeping): busy, but stuck."""
     monkeypatch.setattr("parevm.worker._SPINS", 10**12)
     _once_in_a_worker(monkeypatch, tmp_path / "hit", lambda: os.kill(os.getpid(), signal.SIGSTOP))
-    executor = ParallelExecutor(2, min_txs=0, stall_seconds=1)
+    executor = ParallelExecutor(2, min_txs=0, stall_seconds=2)
     # Should the detection fail, resume the workers so that the test fails instead of hanging.
     watchdog = threading.Timer(60, lambda: [os.kill(pid, signal.SIGCONT) for pid in executor.worker_pids])
     watchdog.start()
@@ -149,7 +149,7 @@ def test_a_stopped_worker_is_detected_while_the_others_spin(monkeypatch, tmp_pat
         result = same_result(_big_block(), executor)
     finally:
         watchdog.cancel()
-    assert result.stats.retries == ["worker lost: no progress for 1 s, a worker stopped"]
+    assert result.stats.retries[0] == "worker lost: no progress for 2 s, a worker stopped"
 
 
 def test_a_long_transaction_is_not_a_stall(monkeypatch):

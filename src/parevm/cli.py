@@ -10,6 +10,7 @@ import signal
 import sys
 import textwrap
 import traceback
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -457,23 +458,27 @@ def _mode(args: argparse.Namespace, keys: bool = False) -> Mode:
 
 @dataclass(frozen=True)
 class Node:
-    """A node and how to call it: small, so that a cluster task can carry it to its worker."""
+    """A node and how to call it: small, so that a cluster task can carry it to its worker.
+    `run` is the command's own, so that a long-lived Dask worker starts afresh for each run
+    (its source caches ancestor hashes, which a reorg near the head changes)."""
 
     url: str
     timeout: float
     retries: int
     batch: int
+    run: str
 
 
 def _node(args: argparse.Namespace) -> Node:
     if args.rpc_retries < 0 or args.rpc_timeout <= 0:
         raise InputError("options", "--rpc-retries must be at least 0 and --rpc-timeout above 0")
-    return Node(args.rpc, args.rpc_timeout, args.rpc_retries, args.rpc_batch)
+    return Node(args.rpc, args.rpc_timeout, args.rpc_retries, args.rpc_batch, uuid.uuid4().hex)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=2)
 def _block_source(node: Node) -> BlockSource:
-    """One source per node and process (a Dask worker keeps its session and chain id)."""
+    """One source per run and process (a Dask worker keeps its session and chain id for the
+    run's blocks)."""
     return BlockSource(RpcClient(node.url, node.timeout, node.retries, batch_size=node.batch))
 
 

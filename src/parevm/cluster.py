@@ -27,7 +27,7 @@ from .result import BlockResult
 from .table import render
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Client, LocalCluster
 
 T = TypeVar("T")
 LOCAL = "local"
@@ -61,22 +61,30 @@ class Failed:
 
 @dataclass
 class Share:
-    """What one Dask worker did in a run."""
+    """What one Dask worker (`workers` = 1), or all those of one host, did in a run."""
 
-    worker: str
+    worker: str  # the Dask worker's address; for a host, its name
     host: str
+    workers: int = 1
     tasks: int = 0
     blocks: int = 0
     transactions: int = 0
     busy: float = 0.0  # seconds its tasks ran
 
+    def add(self, other: "Share") -> None:
+        self.tasks += other.tasks
+        self.blocks += other.blocks
+        self.transactions += other.transactions
+        self.busy += other.busy
+
 
 @dataclass(frozen=True)
 class Throughput:
-    """Blocks and transactions per second of a cluster run, as a whole and per worker.
+    """Blocks and transactions per second of a cluster run, as a whole, per host and per
+    Dask worker.
 
     Every rate is over the run's wall time (first task submitted to last result in), so the
-    workers' rates add up to the whole; `busy` says how much of that time each one worked.
+    parts' rates add up to the whole; `busy` says how much of that time each one worked.
     """
 
     scheduler: str
@@ -91,6 +99,16 @@ class Throughput:
     def transactions(self) -> int:
         return sum(s.transactions for s in self.shares)
 
+    @property
+    def hosts(self) -> tuple[Share, ...]:
+        """The workers' shares summed per host."""
+        hosts: dict[str, Share] = {}
+        for s in self.shares:
+            total = hosts.setdefault(s.host, Share(s.host, s.host, workers=0))
+            total.workers += 1
+            total.add(s)
+        return tuple(sorted(hosts.values(), key=lambda s: s.host))
+
     def rate(self, count: int) -> float:
         return count / self.seconds if self.seconds else 0.0
 
@@ -102,33 +120,34 @@ class Throughput:
             "transactions": self.transactions,
             "blocks_per_second": round(self.rate(self.blocks), 4),
             "tx_per_second": round(self.rate(self.transactions), 2),
-            "workers": [
-                {
-                    "worker": s.worker,
-                    "host": s.host,
-                    "tasks": s.tasks,
-                    "blocks": s.blocks,
-                    "transactions": s.transactions,
-                    "busy_seconds": round(s.busy, 6),
-                    "blocks_per_second": round(self.rate(s.blocks), 4),
-                    "tx_per_second": round(self.rate(s.transactions), 2),
-                }
-                for s in self.shares
-            ],
+            "hosts": [{"host": s.host, "workers": s.workers, **self._counts(s)} for s in self.hosts],
+            "workers": [{"worker": s.worker, "host": s.host, **self._counts(s)} for s in self.shares],
+        }
+
+    def _counts(self, s: Share) -> dict[str, Any]:
+        return {
+            "tasks": s.tasks,
+            "blocks": s.blocks,
+            "transactions": s.transactions,
+            "busy_seconds": round(s.busy, 6),
+            "blocks_per_second": round(self.rate(s.blocks), 4),
+            "tx_per_second": round(self.rate(s.transactions), 2),
         }
 
     def report(self) -> str:
-        rows = [
-            [s.worker, s.host, s.tasks, s.blocks, s.transactions, round(s.busy, 2),
-             round(self.rate(s.blocks), 3), round(self.rate(s.transactions))]
-            for s in self.shares
-        ]
+        columns = ["host", "tasks", "blocks", "txs", "busy s", "blocks/s", "tx/s"]
         return "\n".join([
             f"cluster {self.scheduler}: {self.blocks} blocks, {self.transactions} transactions "
             f"in {self.seconds:.2f} s: {self.rate(self.blocks):.3f} blocks/s, "
             f"{self.rate(self.transactions):.0f} tx/s",
-            render(["worker", "host", "tasks", "blocks", "txs", "busy s", "blocks/s", "tx/s"], rows),
+            render(["host", "workers", *columns[1:]], [[s.host, s.workers, *self._row(s)] for s in self.hosts]),
+            "",
+            render(["worker", *columns], [[s.worker, s.host, *self._row(s)] for s in self.shares]),
         ])
+
+    def _row(self, s: Share) -> list[Any]:
+        return [s.tasks, s.blocks, s.transactions, round(s.busy, 2),
+                round(self.rate(s.blocks), 3), round(self.rate(s.transactions))]
 
 
 def local_workers(spec: str, processes_per_task: int) -> int | None:
@@ -139,8 +158,11 @@ def local_workers(spec: str, processes_per_task: int) -> int | None:
         return None
     if not colon:
         return max(1, (os.cpu_count() or 1) // processes_per_task)
-    if not count.isdigit() or int(count) < 1:
-        raise InputError("--cluster", f"expected local or local:N with N at least 1, got {spec!r}")
+    limit = 4 * (os.cpu_count() or 1)
+    if not count.isdigit() or not 1 <= int(count) <= limit:
+        raise InputError(
+            "--cluster", f"expected local or local:N with N from 1 to {limit} (4 per core), got {spec!r}"
+        )
     return int(count)
 
 
@@ -148,19 +170,12 @@ def local_workers(spec: str, processes_per_task: int) -> int | None:
 def connect(spec: str, processes_per_task: int) -> Iterator["Client"]:
     """A client of the scheduler at `spec`, or for local[:N] of a cluster of N worker
     processes (one thread each) started here and shut down on the way out."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
     from distributed.comm.addressing import resolve_address
 
     workers = local_workers(spec, processes_per_task)
     if workers is not None:
-        # No dashboard, and its HTTP server on a free port rather than 8787 (a warning when
-        # taken). Its workers' logs are silenced: what goes wrong in a task comes back through
-        # its result, and an interrupted run would otherwise end in their shutdown tracebacks.
-        with LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.CRITICAL,
-            preload=[__name__],
-        ) as cluster, Client(cluster) as client:
+        with local_cluster(workers) as cluster, Client(cluster) as client:
             yield client
         return
     try:
@@ -171,7 +186,28 @@ def connect(spec: str, processes_per_task: int) -> Iterator["Client"]:
         reason = str(exc) or type(exc).__name__
         raise InputError("--cluster", f"cannot reach a Dask scheduler at {spec}: {reason}") from None
     with client:
+        crowded = {worker: n for worker, n in client.nthreads().items() if n > 1}
+        for worker, threads in crowded.items():
+            # Blocks would share the process's engine, and fork its workers from two threads.
+            raise InputError(
+                "--cluster", f"Dask worker {worker} runs {threads} threads: parevm needs one per "
+                "worker process (start workers with --nthreads 1)"
+            )
         yield client
+
+
+def local_cluster(workers: int) -> "LocalCluster":
+    """A cluster of `workers` processes of one thread each on this machine. No dashboard,
+    and the scheduler's HTTP server on a free port rather than 8787 (a warning when taken).
+    Its workers' logs are silenced: what goes wrong in a task comes back through its result,
+    and an interrupted run would otherwise end in their shutdown tracebacks."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=logging.CRITICAL,
+        preload=[__name__],
+    )
 
 
 def dask_setup(worker: object) -> None:
@@ -204,12 +240,12 @@ def run(
 
     with connect(spec, processes_per_task) as client:
         run_id = uuid.uuid4().hex
+        started = time.perf_counter()
         futures = [
             client.submit(_task, function, item, key=f"parevm-{run_id}-{index}", retries=RETRIES)
             for index, item in enumerate(items)
         ]
         index_of = {future.key: index for index, future in enumerate(futures)}
-        started = time.perf_counter()
         done: dict[int, Done[T]] = {}
         handed = 0
         try:
@@ -255,12 +291,10 @@ def _throughput(
 ) -> Throughput:
     shares: dict[str, Share] = {}
     for d in done:
-        share = shares.setdefault(d.worker, Share(d.worker, d.host))
         blocks, transactions = measure(d.value)
-        share.tasks += 1
-        share.blocks += blocks
-        share.transactions += transactions
-        share.busy += d.seconds
+        shares.setdefault(d.worker, Share(d.worker, d.host)).add(
+            Share(d.worker, d.host, tasks=1, blocks=blocks, transactions=transactions, busy=d.seconds)
+        )
     return Throughput(scheduler, seconds, tuple(sorted(shares.values(), key=lambda s: s.worker)))
 
 
