@@ -18,10 +18,17 @@ from .test_rpc import FakeNode
 
 
 def _start(*args):
-    return subprocess.Popen(
-        [sys.executable, "-m", "parevm", *map(str, args)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    """The command as a child whose SIGINT is Python's default whatever this process's is: a
+    child inherits SIGINT ignored (the tests run as a background job of a non-interactive
+    shell, say), and then ignores Ctrl-C, as it should."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "parevm", *map(str, args)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _interrupt_once_busy(process, sig, depth, seconds=120):

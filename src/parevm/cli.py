@@ -293,7 +293,7 @@ def _check_output(option: str, path: str | None, suffix: str | None = None) -> N
 
 
 def _corpus_files(directory: str) -> list[Path]:
-    root = Path(directory).resolve()  # the same path on every host of a cluster
+    root = Path(os.path.abspath(directory))  # the same path on every host of a cluster
     if not root.is_dir():
         raise InputError("--corpus", f"{directory} is not a directory")
     files = [p for p in root.iterdir() if p.name.endswith((".json", ".json.gz"))]
@@ -507,7 +507,7 @@ def _block_loads(args: argparse.Namespace) -> list[Callable[[], BlockInput]]:
     """Each block as the call that loads it, where it runs: from its file (on a cluster by its
     absolute path), or with --rpc from the node (the numbers are resolved here, once)."""
     if not args.rpc:
-        paths = [str(Path(path).resolve()) if args.cluster else path for path in args.files]
+        paths = [os.path.abspath(path) if args.cluster else path for path in args.files]
         return [functools.partial(load_block_file, path, args.fork) for path in paths]
     node = _node(args)
     numbers = _block_source(node).block_numbers(args.files)
@@ -596,7 +596,7 @@ def _conformance(args: argparse.Namespace) -> int:
         progress = None if args.json else Progress(len(files), "files")
         per_file, throughput = cluster.run(
             args.cluster, _processes(mode), functools.partial(run_file, mode),
-            [str(path.resolve()) for path in files],
+            [os.path.abspath(path) for path in files],
             lambda outcomes: (sum(o.blocks for o in outcomes), sum(o.transactions for o in outcomes)),
             print_json, progress, lambda outcomes: outcomes[0].network if outcomes else "",
         )
