@@ -43,15 +43,15 @@ native-test:
 # that holds only the two modules those tests import (the rest of the package loads libraries
 # the sanitizer runtime cannot: RTLD_DEEPBIND). --capture=sys leaves a sanitizer report on stderr.
 SAN_BUILD := build/san
+SAN_PYTHON := LD_PRELOAD=$$(cc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
+	PYTHONPATH=$(SAN_BUILD) $(BIN)/python
 native-san: $(STAMP)
 	rm -rf $(SAN_BUILD)
 	$(BIN)/python native/build_native.py $(SAN_BUILD) -O1 -g $(SANITIZE)
 	touch $(SAN_BUILD)/parevm/__init__.py
 	cp src/parevm/core.py src/parevm/native.py $(SAN_BUILD)/parevm/
-	LD_PRELOAD=$$(cc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 PYTHONPATH=$(SAN_BUILD) \
-		$(BIN)/python -c 'import parevm._native as n, sys; sys.exit(0 if "$(SAN_BUILD)/" in n.__file__ else f"not the sanitized build: {n.__file__}")'
-	LD_PRELOAD=$$(cc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 PYTHONPATH=$(SAN_BUILD) \
-		$(BIN)/python -m pytest -q -p no:cacheprovider --capture=sys tests/test_core.py tests/test_core_model.py
+	$(SAN_PYTHON) -c 'import parevm._native as n, sys; sys.exit(0 if "$(SAN_BUILD)/" in n.__file__ else f"not the sanitized build: {n.__file__}")'
+	$(SAN_PYTHON) -m pytest -q -p no:cacheprovider --capture=sys tests/test_core.py tests/test_core_model.py
 
 # Everything: C tests, then the Python suite (the whole consensus suite and mainnet corpus
 # included) spread over the cores, and the benchmark suite once as plain tests (pytest-benchmark

@@ -241,13 +241,17 @@ def random_block(rng: random.Random, txs: int, n_keys: int) -> list[Program]:
     return block
 
 
+def apply(state: dict[Key, int], writes: list[Write]) -> None:
+    for key, value, is_delta in writes:
+        state[key] = (state.get(key, pre_state(key)) + value) % WORD if is_delta else value
+
+
 def sequential(block: list[Program]) -> tuple[list[list[Write]], dict[Key, int]]:
     state: dict[Key, int] = {}
     per_tx = []
     for tx, program in enumerate(block):
         writes = program.run(tx, lambda key: state.get(key, pre_state(key)))
-        for key, value, is_delta in writes:
-            state[key] = (state.get(key, pre_state(key)) + value) % WORD if is_delta else value
+        apply(state, writes)
         per_tx.append(writes)
     return per_tx, state
 
@@ -372,8 +376,7 @@ def test_processes_match_the_sequential_model(seed, tmp_path):
             writes = core.tx_writes(tx)
             assert writes == expected_writes[tx], f"tx {tx}"
             assert core.validate(tx), f"tx {tx}'s final reads are stale"
-            for key, value, is_delta in writes:
-                state[key] = (state.get(key, pre_state(key)) + value) % WORD if is_delta else value
+            apply(state, writes)
         assert state == expected_state
         events = [line.split() for log in tmp_path.glob("*.log") for line in log.read_text().splitlines()]
         check_schedule(txs, events, core.stats())

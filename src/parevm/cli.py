@@ -581,8 +581,8 @@ def _conformance(args: argparse.Namespace) -> int:
     files = find_fixture_files(args.paths)
 
     def print_json(outcomes: Iterable[FixtureOutcome]) -> None:
-        for outcome in outcomes:
-            if args.json:
+        if args.json:
+            for outcome in outcomes:
                 print(json.dumps(outcome.to_json()), flush=True)
 
     def tested(outcome: FixtureOutcome) -> None:

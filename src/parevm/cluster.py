@@ -186,9 +186,10 @@ def connect(spec: str, processes_per_task: int) -> Iterator["Client"]:
         reason = str(exc) or type(exc).__name__
         raise InputError("--cluster", f"cannot reach a Dask scheduler at {spec}: {reason}") from None
     with client:
-        crowded = {worker: n for worker, n in client.nthreads().items() if n > 1}
-        for worker, threads in crowded.items():
-            # Blocks would share the process's engine, and fork its workers from two threads.
+        # Blocks would share a process's engine, and fork its workers from two threads.
+        crowded = [(worker, n) for worker, n in client.nthreads().items() if n > 1]
+        if crowded:
+            worker, threads = crowded[0]
             raise InputError(
                 "--cluster", f"Dask worker {worker} runs {threads} threads: parevm needs one per "
                 "worker process (start workers with --nthreads 1)"
