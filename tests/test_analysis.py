@@ -2,6 +2,7 @@
 
 import pytest
 
+from parevm import depgraph
 from parevm.analysis import analyze_block
 from parevm.blockfile import block_input_from_json
 from parevm.workloads import generate
@@ -41,25 +42,41 @@ def test_independent_transfers_weights():
 
 
 @pytest.mark.parametrize("recipients", [1, 2, 3])
-def test_hot_recipients_chain_their_transfers(recipients):
-    """A transfer credits its recipient's balance for real (a read, then a write), so each
-    transfer depends on the one before it to the same recipient, and on no transfer to
-    another (also on the first one to it, which created the account: its existence)."""
+def test_hot_recipients_chain_their_transfers_only_in_the_strict_model(recipients):
+    """Strictly, a transfer credits its recipient's balance for real (a read, then a write), so
+    each transfer depends on the one before it to the same recipient, and on no transfer to
+    another. In the engine's model the credit is a delta: a transfer depends only on the first
+    one to its recipient, which created the account (its existence)."""
     block, analysis = analyzed("transfers-hot", 12, recipients)
     earlier_to: dict[bytes, list[int]] = {}
     for tx, transaction in enumerate(block.transactions):
         same = earlier_to.setdefault(transaction.to, [])
-        depends = analysis.graph.dependencies[tx]
+        depends = analysis.strict.dependencies[tx]
         assert depends <= set(same)
         assert (same[-1] in depends) if same else not depends
+        assert analysis.graph.dependencies[tx] == frozenset(same[:1])
         same.append(tx)
     assert len(earlier_to) == recipients
     longest = max(sum(1 for t in block.transactions if t.to == to) for to in earlier_to)
-    assert analysis.by_gas.weight == longest * TRANSFER_GAS
-    assert analysis.bound_gas == pytest.approx(12 / longest)
+    strict_path = depgraph.critical_path(analysis.strict, analysis.gas)
+    assert strict_path.weight == longest * TRANSFER_GAS
+    assert analysis.by_gas.weight == (2 if longest > 1 else 1) * TRANSFER_GAS
+    assert analysis.bound_gas == pytest.approx(12 / (2 if longest > 1 else 1))
     hottest, count = analysis.hot_accounts(1)[0]
     assert hottest in earlier_to
-    assert count == max(sum(1 for t in block.transactions if t.to == to) for to in earlier_to) - 1
+    assert count == longest - 1
+
+
+def test_one_senders_payouts_are_independent_only_in_the_engines_model():
+    """One sender paying many: strictly a chain (each transaction reads the nonce and balance
+    the one before wrote); with lazy account updates no transaction depends on another."""
+    block, analysis = analyzed("payouts", 12)
+    assert len({t.sender for t in block.transactions}) == 1
+    assert analysis.result.ok
+    assert analysis.graph.edges == 0
+    assert analysis.strict.dependencies == (frozenset(),) + tuple(frozenset({i}) for i in range(11))
+    assert analysis.strict_bound == pytest.approx(1.0)
+    assert analysis.bound_gas == pytest.approx(12.0)
 
 
 def test_counter_report():

@@ -13,7 +13,8 @@ from parevm import load_block_file
 from parevm.replay import replay
 from parevm.sequential import SequentialExecutor
 from parevm.parallel import EngineError, ParallelExecutor
-from parevm.workloads import dynamic_fee_transaction, key, mine
+from parevm.blockinput import Account
+from parevm.workloads import FUNDS, dynamic_fee_transaction, key, mine
 
 from .blocks import CONTRACTS, address_of, genesis, load, transfers_to
 
@@ -86,13 +87,36 @@ def test_invalid_transaction_is_rejected_like_sequential():
     txs = [dynamic_fee_transaction(sender, n, b"\x02" * 20, value=1) for n in range(10)]
     good = mine(genesis(1, 8, None, 0), txs)
     bad_tx = dynamic_fee_transaction(sender, 12, b"\x02" * 20, value=1)  # skips nonces 10, 11
-    block = load(good)
-    block = type(block)(**{**block.__dict__, "transactions": block.transactions + (bad_tx,)})
+    block = _with(load(good), bad_tx)
     with pytest.raises(ValidationError) as sequential:
         replay(block, SequentialExecutor())
     with pytest.raises(ValidationError) as parallel:
         replay(block, ParallelExecutor(2, min_txs=0))
     assert str(parallel.value) == str(sequential.value)
+
+
+def _with(block, *transactions):
+    return type(block)(**{**block.__dict__, "transactions": block.transactions + transactions})
+
+
+def test_a_sender_funded_in_the_block_is_checked_at_commit_like_sequential():
+    """A lazy sender's nonce and funds are assumed in the workers and checked at commit. The
+    spender is funded by transaction 0 and spends in the nine after it, which a worker may run
+    first; a last payment beyond what is left makes the block invalid with sequential's error."""
+    payer, spender = key(7, b"payer", 0), key(7, b"spender", 0)
+    pre = {payer.public_key.to_canonical_address(): Account(balance=FUNDS)}
+    txs = [dynamic_fee_transaction(payer, 0, spender.public_key.to_canonical_address(), value=10**18)]
+    txs += [dynamic_fee_transaction(spender, n, bytes([0x40 + n]) * 20, value=10**16) for n in range(9)]
+    block = load(mine(pre, txs))
+    assert same_result(block, ParallelExecutor(2, min_txs=0)).stats.parallel
+    overdraft = _with(block, dynamic_fee_transaction(spender, 9, b"\x4f" * 20, value=10**18))
+    with pytest.raises(ValidationError) as sequential:
+        replay(overdraft, SequentialExecutor())
+    assert "balance" in str(sequential.value)
+    for workers in (1, 2):
+        with pytest.raises(ValidationError) as parallel:
+            replay(overdraft, ParallelExecutor(workers, min_txs=0))
+        assert str(parallel.value) == str(sequential.value)
 
 
 def _big_block():

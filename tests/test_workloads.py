@@ -11,6 +11,7 @@ import pytest
 from eth_utils import keccak
 
 from parevm import InputError
+from parevm.blockfile import block_input_from_json
 from parevm.replay import replay
 from parevm.sequential import SequentialExecutor
 from parevm.parallel import ParallelExecutor
@@ -153,11 +154,22 @@ def test_mixed_creates_tokens_and_pays_out_from_one_wallet():
     assert sequential.state_diff[exchange].nonce == payouts
 
 
+@pytest.mark.parametrize("wallets", [1, 3])
+def test_payouts_come_from_k_wallets_with_consecutive_nonces(wallets):
+    block = block_input_from_json(generate("payouts", TXS, wallets, seed=2), "payouts")
+    senders = Tally(tx.sender for tx in block.transactions)
+    assert len(senders) == wallets
+    for sender in senders:
+        assert [tx.nonce for tx in block.transactions if tx.sender == sender] == list(range(senders[sender]))
+    assert len({tx.to for tx in block.transactions}) == TXS
+    assert not set(tx.to for tx in block.transactions) & set(block.pre_state)
+
+
 def test_workload_spec():
     assert workload_spec("erc20-hot:8") == (WORKLOADS["erc20-hot"], 8)
     assert workload_spec("amm") == (WORKLOADS["amm"], None)
     assert list(WORKLOADS) == [
-        "transfers", "transfers-hot", "erc20", "erc20-hot", "amm", "counter", "mixed",
+        "transfers", "transfers-hot", "payouts", "erc20", "erc20-hot", "amm", "counter", "mixed",
     ]
 
 

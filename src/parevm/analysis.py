@@ -3,6 +3,10 @@
 The engine runs the block with one worker, so each transaction executes exactly once; its
 final read and write sets give the dependency graph (see depgraph), its receipts the gas and
 its worker the execution time of every transaction.
+
+Two models: the engine's own (balance changes are commutative deltas, a sender's nonce is its
+transaction's: see txview) and the strict one, where every account access is a dependency but
+the fee recipient's credit (what the engine did before lazy account updates).
 """
 
 from collections.abc import Iterable, Sequence
@@ -13,7 +17,7 @@ from . import depgraph
 from .blockinput import BlockInput
 from .errors import ParevmError
 from .modes import Mode, engine_for
-from .native import Key
+from .native import Key, Kind
 from .result import BlockResult
 from .stats import key_json
 
@@ -55,6 +59,7 @@ class BlockAnalysis:
     name: str
     result: BlockResult
     graph: depgraph.Graph
+    strict: depgraph.Graph  # every account access a dependency
     gas: tuple[int, ...]
     seconds: tuple[float, ...]
     by_gas: depgraph.Path
@@ -78,12 +83,21 @@ class BlockAnalysis:
         """The speedup of the ideal in-order schedule on `workers` (by measured time)."""
         return depgraph.scheduled_speedup(self.graph, self.seconds, workers)
 
-    def limits(self, workers: Iterable[int]) -> Limits:
-        """Work, critical path and the ideal schedule at each worker count, by measured time."""
+    @property
+    def strict_bound(self) -> float:
+        return depgraph.bound(self.seconds, depgraph.critical_path(self.strict, self.seconds))
+
+    def strict_scheduled(self, workers: int) -> float:
+        return depgraph.scheduled_speedup(self.strict, self.seconds, workers)
+
+    def limits(self, workers: Iterable[int], strict: bool = False) -> Limits:
+        """Work, critical path and the ideal schedule at each worker count, by measured time,
+        in the engine's model or the strict one."""
+        graph = self.strict if strict else self.graph
         return Limits(
             sum(self.seconds),
-            self.by_time.weight,
-            {w: depgraph.makespan(self.graph, self.seconds, w) for w in workers},
+            depgraph.critical_path(graph, self.seconds).weight,
+            {w: depgraph.makespan(graph, self.seconds, w) for w in workers},
         )
 
     def hot_keys(self, count: int = 5) -> list[tuple[Key, int]]:
@@ -116,6 +130,12 @@ class BlockAnalysis:
             "workers": workers,
             "bound_at_workers": round(min(self.bound, workers), 4),
             "scheduled_at_workers": round(self.scheduled(workers), 4),
+            "strict": {
+                "dependent_transactions": self.strict.dependent,
+                "edges": self.strict.edges,
+                "bound": round(self.strict_bound, 4),
+                "scheduled_at_workers": round(self.strict_scheduled(workers), 4),
+            },
             "hot_keys": [{"key": key_json(key), "transactions": n} for key, n in self.hot_keys()],
             "hot_accounts": [
                 {"address": "0x" + address.hex(), "contract": address in self.contracts, "transactions": n}
@@ -135,15 +155,31 @@ def analyze_block(block: BlockInput, name: str | None = None) -> BlockAnalysis:
         reason = stats.fallback if stats else "no engine statistics"
         raise AnalysisError(f"block {block.number}: the engine did not run it in parallel ({reason})")
     graph = depgraph.dependency_graph(stats.read_keys, stats.write_keys, stats.delta_keys)
+    strict = _strict_graph(stats.read_keys, stats.write_keys, stats.delta_keys, block.header.coinbase)
     gas = tuple(receipt.gas_used for receipt in result.receipts)
     seconds = tuple(stats.tx_seconds)
     return BlockAnalysis(
         name=name or str(block.number),
         result=result,
         graph=graph,
+        strict=strict,
         gas=gas,
         seconds=seconds,
         by_gas=depgraph.critical_path(graph, gas),
         by_time=depgraph.critical_path(graph, seconds),
         contracts=frozenset(a for a, account in block.pre_state.items() if account.code),
     )
+
+
+def _strict_graph(
+    reads: Sequence[Sequence[Key]], writes: Sequence[Sequence[Key]], deltas: Sequence[Sequence[Key]], coinbase: bytes
+) -> depgraph.Graph:
+    """The graph if every balance change but the fee recipient's credit were read and written
+    (py-evm's delta_balance), and every nonce written were read first (the sender's check)."""
+    strict_reads, strict_writes, credits = [], [], []
+    for read, written, delta in zip(reads, writes, deltas):
+        real = [key for key in delta if key[0] != coinbase]
+        strict_reads.append([*read, *real, *(key for key in written if key[1] == Kind.NONCE)])
+        strict_writes.append([*written, *real])
+        credits.append([key for key in delta if key[0] == coinbase])
+    return depgraph.dependency_graph(strict_reads, strict_writes, credits)

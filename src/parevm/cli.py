@@ -236,10 +236,12 @@ def _parser() -> argparse.ArgumentParser:
         help="a block's dependency graph, critical path, bound and contended keys",
         description="Run each block once through the engine (one worker) and build its "
         "dependency graph from the final read and write sets: transaction j depends on the "
-        "last earlier transaction that wrote a key j read (the fee recipient's credits commute). "
+        "last earlier transaction that wrote a key j read (balance changes are commutative "
+        "deltas and a sender's nonce is its transaction's, checked at commit). "
         "Reports the critical path by gas and by measured execution time, the bound "
         "total work / critical path (no number of workers can beat it), min(bound, workers), "
-        "the ideal in-order schedule on --workers, and the most contended keys and accounts.",
+        "the ideal in-order schedule on --workers, the bound and schedule if every account "
+        "access were a dependency (strict), and the most contended keys and accounts.",
     )
     analyze_cmd.add_argument("files", nargs="+", metavar="FILE", help="block files")
     analyze_cmd.add_argument(
@@ -395,19 +397,24 @@ def _print_analyses(analyses: list[BlockAnalysis], workers: int) -> None:
         [a.name, a.transactions, a.graph.dependent, a.graph.edges, len(a.by_gas.txs),
          round(a.by_time.weight * 1000, 1), round(sum(a.seconds) * 1000, 1), round(a.bound_gas, 2),
          round(a.bound, 2), round(min(a.bound, workers), 2), round(a.scheduled(workers), 2),
+         round(a.strict_bound, 2), round(a.strict_scheduled(workers), 2),
          _hottest(a), "ok" if a.result.ok else "FAILED"]
         for a in analyses
     ]
     print(render(
         ["block", "txs", "dependent", "edges", "path txs (gas)", "path ms", "work ms", "bound gas",
-         "bound", f"min(b,{workers})", f"sched@{workers}", "most contended", "checks"],
+         "bound", f"min(b,{workers})", f"sched@{workers}", "strict bound", f"strict sched@{workers}",
+         "most contended", "checks"],
         rows,
     ))
-    total = Limits.total([a.limits(()) for a in analyses])
+    total = Limits.total([a.limits([workers]) for a in analyses])
+    strict = Limits.total([a.limits([workers], strict=True) for a in analyses])
     if len(analyses) > 1 and total.path:
         print(
             f"\n{len(analyses)} blocks: total work {total.work:.2f} s, "
-            f"sum of critical paths {total.path:.2f} s, bound {total.bound:.2f}"
+            f"sum of critical paths {total.path:.2f} s, bound {total.bound:.2f}, "
+            f"sched@{workers} {total.scheduled(workers):.2f}; every account access a dependency: "
+            f"bound {strict.bound:.2f}, sched@{workers} {strict.scheduled(workers):.2f}"
         )
     for a in analyses:
         keys = "; ".join(f"{' '.join(str(p) for p in key_json(key) if p is not None)} ({n} txs)" for key, n in a.hot_keys(3))

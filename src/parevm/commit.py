@@ -1,5 +1,5 @@
 """The ordered commit: each transaction's final write set applied to the block's state in order,
-with receipts, cumulative gas and the fee recipient's credits folded exactly as py-evm would."""
+with receipts, cumulative gas and balance deltas folded exactly as py-evm would."""
 
 from collections.abc import Callable, Sequence
 
@@ -8,6 +8,7 @@ from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, VirtualMac
 from .core import Write
 from .outcome import Outcome
 from .receipts import Receipts
+from .txview import lazy_sender
 
 
 def commit_block(
@@ -21,7 +22,9 @@ def commit_block(
     """The header and receipts py-evm's block loop would produce; vm.state ends as it would.
 
     The checks come in py-evm's order: the block gas limit before the transaction, then the
-    transaction's own validity (an incarnation that was invalid against the final state).
+    transaction's own validity. A lazy sender's nonce and funds, which the worker assumed, are
+    checked here on the committed state with py-evm's own function (after the stateless checks
+    where the worker found the transaction invalid, since those come first in py-evm).
     No lock_changes between transactions: nothing executes here, and py-evm locks a storage
     journal itself when it computes a root (pre-Byzantium receipts, the final persist).
     """
@@ -30,13 +33,19 @@ def commit_block(
     for index, transaction in enumerate(transactions):
         vm.validate_transaction_against_header(receipts.header, transaction)
         outcome = outcomes[index]
+        if lazy_sender(state, transaction):
+            if outcome.invalid is not None:
+                transaction.validate()
+            if outcome.sender is not None:
+                transaction.__dict__["sender"] = outcome.sender  # py-evm's cache: not recovered again
+            state.validate_transaction(transaction)
         if outcome.invalid is not None:
             raise outcome.invalid
         state._account_db.apply(writes_of(index), code_of)  # type: ignore[attr-defined]
         if outcome.receipt is None:
             receipt = vm.make_receipt(receipts.header, transaction, outcome, state)
-        else:
+            vm.validate_receipt(receipt)
+        else:  # the worker validated it: the cumulative gas is not part of the check
             receipt = outcome.receipt_after(receipts.header.gas_used)
-        vm.validate_receipt(receipt)
         receipts.add(vm, transaction, receipt)
     return receipts.result()

@@ -1,7 +1,7 @@
 """A block's dependency graph and the limits it puts on parallel execution.
 
 Transaction j depends on the last earlier transaction that wrote a key j read. A commutative
-credit (the fee recipient's, kept as a delta by the engine) is no dependency for other credits;
+credit (a balance change the engine keeps as a delta) is no dependency for other credits;
 a real read of its key depends on the last real write and on every credit since. The critical
 path is the heaviest chain of dependencies; no schedule on any number of workers finishes
 sooner, so total work / critical path bounds the speedup.

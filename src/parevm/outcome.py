@@ -34,9 +34,12 @@ class Outcome:
     invalid: Exception | None = None  # the ValidationError sequential py-evm would raise
     seconds: float = 0.0  # the incarnation's execution time in its worker (for analysis)
     receipt: ReceiptAPI | None = None  # from Byzantium on: made by the worker, own gas only
+    sender: bytes | None = None  # a lazy sender, as the worker recovered it (for the commit's check)
 
     @classmethod
-    def of(cls, computation: ComputationAPI, seconds: float, receipt: ReceiptAPI | None = None) -> "Outcome":
+    def of(
+        cls, computation: ComputationAPI, seconds: float, receipt: ReceiptAPI | None = None, sender: bytes | None = None
+    ) -> "Outcome":
         logs: tuple[LogEntry, ...] = ()
         if receipt is None:
             logs = tuple(
@@ -53,6 +56,7 @@ class Outcome:
             output=computation.output,
             logs=logs,
             receipt=receipt,
+            sender=sender,
         )
 
     def receipt_after(self, gas_before: int) -> ReceiptAPI:

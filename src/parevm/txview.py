@@ -5,13 +5,17 @@ reverts), then the writes of lower transactions in the multi-version memory, the
 state before any transaction. Every read that goes below the first layer is recorded once, with
 the version it saw, for validation; the first layer at the end is the write set.
 
-The fee recipient's credit is commutative: it is kept as a delta and read for real only when
-the transaction itself asks for that balance.
+Lazy account updates: the transaction framework's own balance changes (gas purchase and refund,
+value debit and credit, the fee recipient's credit) are commutative deltas, and the sender's
+nonce is the transaction's own. Neither is read: the commit checks the sender's nonce and funds
+on the committed state, as sequential execution would have (see `lazy_sender`). A real read
+(BALANCE, a contract's funds check, an emptiness test the transaction did not decide) still
+depends on the last real write and on every delta since.
 """
 
 from typing import Any
 
-from eth.abc import AccountDatabaseAPI
+from eth.abc import AccountDatabaseAPI, SignedTransactionAPI, StateAPI
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth_typing import Address, Hash32
 
@@ -96,30 +100,63 @@ class BaseReads:
         return bool(self.value((address, Kind.STORAGE_WIPE, None))) or self.pre.storage_was_empty(address)
 
 
+def lazy_sender(state: StateAPI, transaction: SignedTransactionAPI) -> bool:
+    """Whether the sender's nonce and funds may be assumed in a worker and checked at commit.
+
+    Only where a valid transaction proves that its sender exists (a nonce above 0, or something
+    to pay): a sender that might not exist would need its creation written, and so read.
+    """
+    return transaction.nonce > 0 or transaction.value > 0 or state.get_gas_price(transaction) > 0
+
+
 class TrackingAccountDB(OverlayAccountDB, AccountDatabaseAPI):
-    """One incarnation's writes over BaseReads, plus the fee recipient's commutative credit."""
+    """One incarnation's writes over BaseReads, with balance changes kept as deltas and, for a
+    lazy sender, its nonce, existence and (while `funds_assumed`) funds taken as valid."""
 
     def __init__(self, base: Reads, state_root: Hash32 = BLANK_ROOT_HASH) -> None:
         """py-evm's state passes (db, state_root); here the "db" is the incarnation's BaseReads."""
         super().__init__(base)
+        self.sender: bytes | None = None
+        self.sender_nonce = 0
+        self.funds_assumed = False
+
+    def assume_sender(self, sender: bytes, nonce: int) -> None:
+        """The sender is valid: it exists, its nonce is `nonce`, its funds cover the cost."""
+        self.sender, self.sender_nonce = sender, nonce
 
     def get_balance(self, address: Address) -> int:
+        if self.funds_assumed and address == self.sender:
+            return UINT256 - 1  # only sufficiency checks ask while funds are assumed
         if (address, "credit") in self.fields:
             return (super().get_balance(address) + self.fields[(address, "credit")]) % UINT256
         return super().get_balance(address)
+
+    def get_nonce(self, address: Address) -> int:
+        if address == self.sender and (address, "nonce") not in self.fields:
+            return self.sender_nonce
+        return super().get_nonce(address)
+
+    def account_exists(self, address: Address) -> bool:
+        if address == self.sender and (address, "exists") not in self.fields:
+            return True
+        return super().account_exists(address)
 
     def set_balance(self, address: Address, balance: int) -> None:
         self._drop(self.fields, (address, "credit"))
         super().set_balance(address, balance)
 
-    def credit(self, address: Address, amount: int) -> None:
-        """Add to a balance without reading it (the fee recipient's commutative credit)."""
+    def credit(self, address: Address, amount: int, blind: bool = False) -> None:
+        """Add `amount` (a debit if negative) to a balance without reading it. Whether the
+        account existed is read, unless `blind` (the fee recipient, which every transaction
+        credits): then existence is written whatever it was."""
         if (address, "balance") in self.fields:
             self._set(address, "balance", (self.fields[(address, "balance")] + amount) % UINT256)
-        else:  # no read, so existence is written blindly
-            self._put(self.fields, (address, "credit"), self.fields.get((address, "credit"), 0) + amount)
-            if self.fields.get((address, "exists")) != 1:
-                self._put(self.fields, (address, "exists"), 1)
+            return
+        self._put(self.fields, (address, "credit"), self.fields.get((address, "credit"), 0) + amount)
+        if not blind:
+            self._make_exist(address)
+        elif self.fields.get((address, "exists")) != 1:
+            self._put(self.fields, (address, "exists"), 1)
 
     def account_is_empty(self, address: Address) -> bool:
         if self.fields.get((address, "credit"), 0) > 0:

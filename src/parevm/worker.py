@@ -12,8 +12,9 @@ import traceback
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from types import SimpleNamespace
+from typing import Any
 
-from eth.abc import SignedTransactionAPI, StateAPI, VirtualMachineAPI
+from eth.abc import ComputationAPI, MessageAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
 from eth.constants import BLANK_ROOT_HASH
 from eth.exceptions import PyEVMError
 from eth.vm.forks.byzantium import ByzantiumVM
@@ -23,7 +24,7 @@ from eth_utils import ValidationError
 from .core import CapacityError, Core, Task, TaskKind
 from .outcome import Outcome
 from .statedb import AncestorLookup, StorageCollision
-from .txview import BaseReads, Blocked, TrackingAccountDB
+from .txview import BaseReads, Blocked, TrackingAccountDB, lazy_sender
 
 
 _SPINS = 200
@@ -43,16 +44,46 @@ class _ParallelState:
         otherwise repeat, making each transaction depend on the one before)."""
 
     def delta_balance(self, address: Address, delta: int) -> None:
-        """A credit to the fee recipient commutes; a debit (it may be the sender) does not."""
-        if address == self.coinbase and delta >= 0:  # type: ignore[attr-defined]
-            self._account_db.credit(address, delta)  # type: ignore[attr-defined]
-        else:
-            super().delta_balance(address, delta)  # type: ignore[misc]
+        """Balance changes commute: kept as deltas, never read (see txview)."""
+        coinbase = self.coinbase  # type: ignore[attr-defined]
+        self._account_db.credit(address, delta, blind=address == coinbase)  # type: ignore[attr-defined]
+
+    def validate_transaction(self, transaction: SignedTransactionAPI) -> None:
+        """py-evm's checks, a lazy sender's funds assumed: the commit checks them for real."""
+        accounts: TrackingAccountDB = self._account_db  # type: ignore[attr-defined]
+        accounts.funds_assumed = accounts.sender is not None
+        try:
+            super().validate_transaction(transaction)  # type: ignore[misc]
+        finally:
+            accounts.funds_assumed = False
+
+
+class _ParallelComputation:
+    """The top-level message's funds check (value against the sender's balance) is part of
+    the transaction's validity when its sender is lazy: assumed until the code starts."""
+
+    @classmethod
+    def apply_message(cls, state: StateAPI, message: MessageAPI, *args: Any, **kwargs: Any) -> ComputationAPI:
+        if message.depth == 0:
+            accounts: TrackingAccountDB = state._account_db  # type: ignore[attr-defined]
+            accounts.funds_assumed = accounts.sender is not None
+        return super().apply_message(state, message, *args, **kwargs)  # type: ignore[misc]
+
+    @classmethod
+    def apply_computation(cls, state: StateAPI, message: MessageAPI, *args: Any, **kwargs: Any) -> ComputationAPI:
+        if message.depth == 0:
+            state._account_db.funds_assumed = False  # type: ignore[attr-defined]
+        return super().apply_computation(state, message, *args, **kwargs)  # type: ignore[misc]
 
 
 @functools.cache
 def parallel_state_class(base: type[StateAPI]) -> type[StateAPI]:
-    return type(f"Parallel{base.__name__}", (_ParallelState, StorageCollision, AncestorLookup, base), {})
+    computation = base.computation_class
+    return type(
+        f"Parallel{base.__name__}",
+        (_ParallelState, StorageCollision, AncestorLookup, base),
+        {"computation_class": type(f"Parallel{computation.__name__}", (_ParallelComputation, computation), {})},
+    )
 
 
 class Worker:
@@ -71,6 +102,7 @@ class Worker:
         # From Byzantium on a receipt holds a status, not a state root, so the worker can
         # build it; the commit then only sets the cumulative gas (see Outcome.receipt).
         self.make_receipt = type(vm).make_receipt if isinstance(vm, ByzantiumVM) else None
+        self.validate_receipt = type(vm).validate_receipt
         self.transactions = transactions
         self.results = results
         self.state_class = parallel_state_class(fork_state_class)
@@ -118,17 +150,21 @@ class Worker:
         started = time.perf_counter()
         try:
             transaction = self.transactions[tx]
+            if lazy_sender(state, transaction):
+                accounts.assume_sender(transaction.sender, transaction.nonce)
             computation = state.apply_transaction(transaction)
             seconds = time.perf_counter() - started
             receipt = None
             if self.make_receipt is not None:
                 receipt = self.make_receipt(_NO_GAS_YET, transaction, computation, state)
-            outcome = Outcome.of(computation, seconds, receipt)
+                self.validate_receipt(receipt)
+            outcome = Outcome.of(computation, seconds, receipt, accounts.sender)
             writes = accounts.write_set()
         except Blocked:
             pass
         except (ValidationError, PyEVMError) as invalid:  # the transaction itself is invalid
-            outcome, writes = Outcome(invalid=invalid, seconds=time.perf_counter() - started), []
+            seconds = time.perf_counter() - started
+            outcome, writes = Outcome(invalid=invalid, seconds=seconds, sender=accounts.sender), []
         if base.blocked_on is not None:
             if self.core.add_dependency(tx, base.blocked_on):
                 return None

@@ -17,7 +17,7 @@ from .chain import FUNDS, dynamic_fee_transaction, key, mine
 from .counter import increments
 from .mixed import mixed
 from .tokens import token_transfers
-from .transfers import eth_transfers
+from .transfers import eth_transfers, payouts
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in (
              eth_transfers),
     Workload("transfers-hot", "plain ETH transfers to a few hot recipients", "recipients", 4,
              eth_transfers),
+    Workload("payouts", "ETH payouts from a few exchange wallets to fresh addresses", "wallets", 1,
+             payouts),
     Workload("erc20", "ERC20 token transfers, each from its own holder", "recipients", None,
              token_transfers),
     Workload("erc20-hot", "ERC20 token transfers to a few hot recipients", "recipients", 4,
@@ -42,7 +44,7 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in (
     Workload("counter", "increments of a counter contract's slots (serial per counter)",
              "counters", 1, increments),
     Workload("mixed", "a blend like a real block: transfers, payouts, tokens, swaps, counters, "
-             "creations (the exchange's payouts and the one counter stay serial whatever K)",
+             "creations (the one counter stays serial whatever K)",
              "hot addresses and pools", 4, mixed),
 )}
 
