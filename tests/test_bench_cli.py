@@ -116,6 +116,22 @@ def test_analyze_table_and_json(tmp_path):
     assert record["critical_path_gas"]["transactions"] == list(range(9))
 
 
+def test_analyze_reports_the_strict_model_too(tmp_path):
+    """One wallet's payouts: independent in the engine's model, a chain if every account
+    access were a dependency (the table's strict columns and the JSON's "strict")."""
+    path = tmp_path / "payouts.json"
+    assert parevm("generate", "--workload", "payouts", "--txs", "9", "-o", str(path)).returncode == 0
+    done = parevm("analyze", "--workers", "2", str(path))
+    header, _, row = done.stdout.splitlines()[:3]
+    cells = dict(zip(["block", "txs", "dependent", "edges"], row.split()))
+    assert cells["dependent"] == "0" and cells["edges"] == "0"
+    assert "strict bound" in header
+    record = json.loads(parevm("analyze", "--json", str(path)).stdout)
+    assert record["dependent_transactions"] == 0
+    assert record["strict"]["dependent_transactions"] == 8 and record["strict"]["edges"] == 8
+    assert record["strict"]["bound"] == pytest.approx(1.0)
+
+
 def test_generate_every_workload_spec(tmp_path):
     path = tmp_path / "amm.json.gz"
     done = parevm("generate", "--workload", "amm:2", "--txs", "8", "-o", str(path))
