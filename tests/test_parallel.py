@@ -14,6 +14,7 @@ from parevm.replay import replay
 from parevm.sequential import SequentialExecutor
 from parevm.parallel import EngineError, ParallelExecutor
 from parevm.blockinput import Account
+from parevm.forks import FORKS
 from parevm.workloads import FUNDS, dynamic_fee_transaction, key, mine
 
 from .blocks import CONTRACTS, address_of, genesis, load, transfers_to
@@ -117,6 +118,23 @@ def test_a_sender_funded_in_the_block_is_checked_at_commit_like_sequential():
         with pytest.raises(ValidationError) as parallel:
             replay(overdraft, ParallelExecutor(workers, min_txs=0))
         assert str(parallel.value) == str(sequential.value)
+
+
+@pytest.mark.parametrize("r, s, v", [(5, 7, 27), (1, 1, 29)])
+def test_a_bad_signature_is_rejected_like_sequential(r, s, v):
+    """The sender is recovered only after py-evm's own signature check, so a transaction whose
+    signature recovers nothing is the invalid block sequential py-evm reports, not a crash."""
+    sender = key(8, b"sender", 0)
+    good = load(mine(genesis(1, 8, None, 0), [dynamic_fee_transaction(sender, n, b"\x02" * 20, value=1) for n in range(9)]))
+    forged = FORKS["Cancun"].get_transaction_builder().new_transaction(
+        nonce=9, gas_price=10**11, gas=21_000, to=b"\x02" * 20, value=1, data=b"", v=v, r=r, s=s,
+    )
+    block = _with(good, forged)
+    with pytest.raises(ValidationError) as sequential:
+        replay(block, SequentialExecutor())
+    with pytest.raises(ValidationError) as parallel:
+        replay(block, ParallelExecutor(2, min_txs=0))
+    assert str(parallel.value) == str(sequential.value)
 
 
 def _big_block():
@@ -236,6 +254,29 @@ def test_view_checkpoints_are_unique_and_nest():
     view.commit(inner)
     view.discard(outer)
     assert not view.is_address_warm(b"\x01" * 20)
+
+
+def test_a_speculative_balance_beyond_2_256_is_an_invalid_incarnation():
+    """Lower debits folded without the credits that fund them can make a SELFDESTRUCT's
+    beneficiary balance overflow in a speculative incarnation: py-evm's own ValidationError (an
+    incarnation validation re-runs), never a crash while packing the write set."""
+    from parevm.txview import TrackingAccountDB
+
+    view = TrackingAccountDB(base=None)
+    with pytest.raises(ValidationError):
+        view.set_balance(b"\x01" * 20, 2**256)
+
+
+@pytest.mark.parametrize("type_id, lazy", [(None, True), (2, True), (3, False)])
+def test_blob_senders_are_never_lazy(type_id, lazy):
+    """py-evm's checks of a blob transaction leave out its value (the top-level call's funds
+    check catches a shortfall), so that check cannot be assumed for its sender."""
+    from types import SimpleNamespace
+
+    from parevm.txview import lazy_sender
+
+    transaction = SimpleNamespace(type_id=type_id, nonce=3, value=1)
+    assert lazy_sender(SimpleNamespace(get_gas_price=lambda tx: 1), transaction) is lazy
 
 
 def test_without_fallback_a_failed_parallel_run_raises(monkeypatch, tmp_path):

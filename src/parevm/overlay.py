@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from eth.constants import EMPTY_SHA3
 from eth.db.journal import get_next_checkpoint
+from eth.validation import validate_uint256
 from eth_typing import Address, Hash32
 from eth_utils import keccak
 
@@ -149,6 +150,9 @@ class OverlayAccountDB:
         return self._field(address, "balance", Kind.BALANCE)
 
     def set_balance(self, address: Address, balance: int) -> None:
+        """Checked as py-evm's AccountDB checks it (a speculative incarnation may compute a
+        balance beyond 2**256 from lower deltas not yet matched by their credits)."""
+        validate_uint256(balance, title="Account Balance")
         self._set(address, "balance", balance)
 
     def get_nonce(self, address: Address) -> int:

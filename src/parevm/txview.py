@@ -17,6 +17,7 @@ from typing import Any
 
 from eth.abc import AccountDatabaseAPI, SignedTransactionAPI, StateAPI
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
+from eth.vm.forks.cancun.constants import BLOB_TX_TYPE
 from eth_typing import Address, Hash32
 
 from .core import Core, Read, ReadResult
@@ -104,8 +105,12 @@ def lazy_sender(state: StateAPI, transaction: SignedTransactionAPI) -> bool:
     """Whether the sender's nonce and funds may be assumed in a worker and checked at commit.
 
     Only where a valid transaction proves that its sender exists (a nonce above 0, or something
-    to pay): a sender that might not exist would need its creation written, and so read.
+    to pay): a sender that might not exist would need its creation written, and so read. Not
+    for blob transactions: py-evm's checks of them leave out the value, which the top-level
+    call's funds check then catches.
     """
+    if getattr(transaction, "type_id", None) == BLOB_TX_TYPE:
+        return False
     return transaction.nonce > 0 or transaction.value > 0 or state.get_gas_price(transaction) > 0
 
 

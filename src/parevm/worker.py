@@ -49,8 +49,11 @@ class _ParallelState:
         self._account_db.credit(address, delta, blind=address == coinbase)  # type: ignore[attr-defined]
 
     def validate_transaction(self, transaction: SignedTransactionAPI) -> None:
-        """py-evm's checks, a lazy sender's funds assumed: the commit checks them for real."""
+        """py-evm's checks, a lazy sender's nonce and funds assumed: the commit checks them for
+        real. py-evm's executor calls this after transaction.validate()."""
         accounts: TrackingAccountDB = self._account_db  # type: ignore[attr-defined]
+        if lazy_sender(self, transaction):  # the sender recovered only after py-evm's signature check
+            accounts.assume_sender(transaction.sender, transaction.nonce)
         accounts.funds_assumed = accounts.sender is not None
         try:
             super().validate_transaction(transaction)  # type: ignore[misc]
@@ -150,8 +153,6 @@ class Worker:
         started = time.perf_counter()
         try:
             transaction = self.transactions[tx]
-            if lazy_sender(state, transaction):
-                accounts.assume_sender(transaction.sender, transaction.nonce)
             computation = state.apply_transaction(transaction)
             seconds = time.perf_counter() - started
             receipt = None
