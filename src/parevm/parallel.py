@@ -179,9 +179,9 @@ class ParallelExecutor(ParevmExecutor):
                     raise CapacityError(message[1])
                 if message[0] == "crash":
                     raise EngineError(f"a worker failed:\n{message[1]}")
-                tx, incarnation, outcome = cast(tuple[int, int, Outcome], message)
-                if tx not in latest or latest[tx][0] <= incarnation:
-                    latest[tx] = (incarnation, outcome)
+                for tx, incarnation, outcome in cast(list[tuple[int, int, Outcome]], message[1]):
+                    if tx not in latest or latest[tx][0] <= incarnation:
+                        latest[tx] = (incarnation, outcome)
         return latest
 
     def _reap(self, readers: dict[Connection, int]) -> None:

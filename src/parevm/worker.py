@@ -2,7 +2,7 @@
 
 Workers are forked after the block's state is prepared, so they read the pre-state from their
 copy of it; nothing is pickled per transaction or per read. What goes back to the parent is an
-Outcome per finished incarnation; write and read sets stay in the shared core.
+Outcome per finished incarnation, sent in batches; write and read sets stay in the shared core.
 """
 
 import functools
@@ -29,6 +29,8 @@ from .txview import BaseReads, Blocked, TrackingAccountDB, lazy_sender
 
 _SPINS = 200
 _IDLE_SLEEP = 0.0005
+_BATCH = 64  # outcomes per message to the parent, at most
+_BATCH_SECONDS = 0.05  # and at most this old: the parent's stall check sees them as progress
 _NO_GAS_YET = SimpleNamespace(gas_used=0)
 """The header a worker's receipt is made against: the cumulative gas of the transactions
 before is the commit's to add (py-evm's make_receipt adds this transaction's to it)."""
@@ -112,6 +114,8 @@ class Worker:
         self.context = self.pre.execution_context
         self.ancestors = getattr(self.pre, "ancestors", None)
         self.code_cache: dict[bytes, bytes] = {}
+        self.pending: list[tuple[int, int, Outcome]] = []
+        self.flushed = time.monotonic()
 
     def run(self) -> None:
         """The Block-STM loop; ends when the scheduler says the block is done."""
@@ -120,10 +124,13 @@ class Worker:
             while True:
                 task: Task | None = self.core.next_task()
                 if task.kind == TaskKind.DONE:
+                    self.flush()
                     break
                 if task.kind == TaskKind.NONE:
                     # Waiting on another worker: yield at first, then sleep, so that an idle
                     # worker burns no core (and the parent can tell busy from stuck).
+                    if idle == 0:
+                        self.flush()
                     idle += 1
                     if idle < _SPINS:
                         os.sched_yield()
@@ -173,8 +180,18 @@ class Worker:
         for code_hash, code in accounts.codes.items():
             self.core.code_put(code_hash, code)
         wrote_new = self.core.finish_incarnation(tx, incarnation, list(base.recorded.values()), writes)
-        self.results.send((tx, incarnation, outcome))
+        self.pending.append((tx, incarnation, outcome))
+        if len(self.pending) >= _BATCH or time.monotonic() - self.flushed >= _BATCH_SECONDS:
+            self.flush()
         return self.core.finish_execution(tx, incarnation, wrote_new)
+
+    def flush(self) -> None:
+        """Outcomes go to the parent in batches: one message (and one wake-up of the parent,
+        which shares the cores) per batch instead of per incarnation."""
+        if self.pending:
+            self.results.send(("outcomes", self.pending))
+            self.pending = []
+        self.flushed = time.monotonic()
 
     def validate(self, tx: int, incarnation: int) -> Task | None:
         aborted = not self.core.validate(tx) and self.core.try_validation_abort(tx, incarnation)
