@@ -9,6 +9,7 @@ transaction's: see txview) and the strict one, where every account access is a d
 the fee recipient's credit (what the engine did before lazy account updates).
 """
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -83,9 +84,13 @@ class BlockAnalysis:
         """The speedup of the ideal in-order schedule on `workers` (by measured time)."""
         return depgraph.scheduled_speedup(self.graph, self.seconds, workers)
 
+    @functools.cached_property
+    def strict_by_time(self) -> depgraph.Path:
+        return depgraph.critical_path(self.strict, self.seconds)
+
     @property
     def strict_bound(self) -> float:
-        return depgraph.bound(self.seconds, depgraph.critical_path(self.strict, self.seconds))
+        return depgraph.bound(self.seconds, self.strict_by_time)
 
     def strict_scheduled(self, workers: int) -> float:
         return depgraph.scheduled_speedup(self.strict, self.seconds, workers)
@@ -93,10 +98,10 @@ class BlockAnalysis:
     def limits(self, workers: Iterable[int], strict: bool = False) -> Limits:
         """Work, critical path and the ideal schedule at each worker count, by measured time,
         in the engine's model or the strict one."""
-        graph = self.strict if strict else self.graph
+        graph, path = (self.strict, self.strict_by_time) if strict else (self.graph, self.by_time)
         return Limits(
             sum(self.seconds),
-            depgraph.critical_path(graph, self.seconds).weight,
+            path.weight,
             {w: depgraph.makespan(graph, self.seconds, w) for w in workers},
         )
 

@@ -8,7 +8,6 @@ from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, VirtualMac
 from .core import Write
 from .outcome import Outcome
 from .receipts import Receipts
-from .txview import lazy_sender
 
 
 def commit_block(
@@ -23,8 +22,8 @@ def commit_block(
 
     The checks come in py-evm's order: the block gas limit before the transaction, then the
     transaction's own validity. A lazy sender's nonce and funds, which the worker assumed, are
-    checked here on the committed state with py-evm's own function (after the stateless checks
-    where the worker found the transaction invalid, since those come first in py-evm).
+    checked here on the committed state with py-evm's own function; the worker names the
+    sender only once transaction.validate() has passed, which py-evm checks first.
     No lock_changes between transactions: nothing executes here, and py-evm locks a storage
     journal itself when it computes a root (pre-Byzantium receipts, the final persist).
     """
@@ -33,11 +32,8 @@ def commit_block(
     for index, transaction in enumerate(transactions):
         vm.validate_transaction_against_header(receipts.header, transaction)
         outcome = outcomes[index]
-        if lazy_sender(state, transaction):
-            if outcome.invalid is not None:
-                transaction.validate()
-            if outcome.sender is not None:
-                transaction.__dict__["sender"] = outcome.sender  # py-evm's cache: not recovered again
+        if outcome.sender is not None:  # a lazy sender: what the worker assumed, checked for real
+            transaction.__dict__["sender"] = outcome.sender  # py-evm's cache: not recovered again
             state.validate_transaction(transaction)
         if outcome.invalid is not None:
             raise outcome.invalid

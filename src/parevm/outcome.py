@@ -34,7 +34,7 @@ class Outcome:
     invalid: Exception | None = None  # the ValidationError sequential py-evm would raise
     seconds: float = 0.0  # the incarnation's execution time in its worker (for analysis)
     receipt: ReceiptAPI | None = None  # from Byzantium on: made by the worker, own gas only
-    sender: bytes | None = None  # a lazy sender, as the worker recovered it (for the commit's check)
+    sender: bytes | None = None  # a lazy sender, as the worker recovered it: the commit checks it
 
     @classmethod
     def of(

@@ -56,7 +56,7 @@ class _ParallelState:
         accounts: TrackingAccountDB = self._account_db  # type: ignore[attr-defined]
         if lazy_sender(self, transaction):  # the sender recovered only after py-evm's signature check
             accounts.assume_sender(transaction.sender, transaction.nonce)
-        accounts.funds_assumed = accounts.sender is not None
+        accounts.assume_funds()
         try:
             super().validate_transaction(transaction)  # type: ignore[misc]
         finally:
@@ -70,8 +70,7 @@ class _ParallelComputation:
     @classmethod
     def apply_message(cls, state: StateAPI, message: MessageAPI, *args: Any, **kwargs: Any) -> ComputationAPI:
         if message.depth == 0:
-            accounts: TrackingAccountDB = state._account_db  # type: ignore[attr-defined]
-            accounts.funds_assumed = accounts.sender is not None
+            state._account_db.assume_funds()  # type: ignore[attr-defined]
         return super().apply_message(state, message, *args, **kwargs)  # type: ignore[misc]
 
     @classmethod
