@@ -3,7 +3,8 @@
 eth-hash prefers pycryptodome when both are installed; safe-pysha3's keccak is several times
 faster, and py-evm hashes on every trie node and storage key. eth-keys already prefers coincurve
 when it is importable; we check that it does. py-evm's KZG point-evaluation precompile reads
-its trusted setup from disk on every call (about 1.7 s here); it is loaded once per process.
+its trusted setup from disk on every call (about 3 s here); it is loaded once per process,
+and only by a process that meets the precompile.
 """
 
 import functools
@@ -25,11 +26,27 @@ def select_fast_backends() -> None:
         point_evaluation.load_trusted_setup = functools.cache(point_evaluation.load_trusted_setup)
 
 
-def load_kzg_setup(computation_class: type) -> None:
-    """Load the KZG setup now if this fork's precompiles use it, so that processes forked
-    from this one (the parallel engine's workers) inherit it instead of each reading it."""
-    if point_evaluation.point_evaluation_precompile in computation_class._precompiles.values():
-        point_evaluation.load_trusted_setup(point_evaluation.TRUSTED_SETUP_PATH, 0)
+class KzgSetupNeeded(Exception):
+    """A parallel worker met the point-evaluation precompile before its process had the KZG
+    setup. The parent loads it and re-runs the block, so that it is loaded once per process,
+    as in sequential, rather than once per worker, and never for blocks that do not use it."""
+
+
+def load_kzg_setup() -> None:
+    """Load the KZG setup now, so that processes forked from this one (the parallel engine's
+    workers) inherit it instead of each reading it."""
+    point_evaluation.load_trusted_setup(point_evaluation.TRUSTED_SETUP_PATH, 0)
+
+
+def refuse_kzg_loading() -> None:
+    """In a forked worker whose parent had no KZG setup: the precompile raises KzgSetupNeeded
+    rather than loading it here (a worker's copy dies with the block)."""
+    if point_evaluation.load_trusted_setup.cache_info().currsize == 0:
+        point_evaluation.load_trusted_setup = _setup_needed
+
+
+def _setup_needed(*_: object) -> None:
+    raise KzgSetupNeeded
 
 
 def backends_in_use() -> dict[str, str]:

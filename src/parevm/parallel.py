@@ -19,7 +19,7 @@ from typing import cast
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
 
 from .commit import commit_block
-from .crypto import load_kzg_setup
+from .crypto import KzgSetupNeeded, load_kzg_setup
 from .core import CapacityError, Core
 from .errors import ParevmError
 from .outcome import Outcome
@@ -84,7 +84,8 @@ class ParallelExecutor(ParevmExecutor):
             stats.fallback = f"fewer than {self.min_txs} transactions: too few to gain"
             return SequentialExecutor().execute(vm, transactions, base_header)
         limits = Core.default_limits(len(transactions))
-        for attempt in range(self.retries + 1):
+        attempts = 0
+        while attempts <= self.retries:
             try:
                 with Core(**limits) as core:
                     started = time.perf_counter()
@@ -99,11 +100,16 @@ class ParallelExecutor(ParevmExecutor):
                     )
                     stats.phases["commit"] = time.perf_counter() - started
                 return header, receipts, tuple(outcomes)
+            except KzgSetupNeeded:
+                load_kzg_setup()  # the re-run and every later block of this process inherit it
+                stats.retries.append("KZG setup loaded")
+                continue  # not a failed attempt
             except CapacityError as full:
                 stats.retries.append(f"capacity: {full}")
                 limits = {name: value if name == "txs" else value * 4 for name, value in limits.items()}
             except WorkerLost as lost:
                 stats.retries.append(f"worker lost: {lost}")
+            attempts += 1
         failed = f"parallel run failed {self.retries + 1} times: {stats.retries[-1]}"
         if not self.fallback:
             raise EngineError(failed)
@@ -120,7 +126,6 @@ class ParallelExecutor(ParevmExecutor):
         to have children.
         """
         state_class = type(vm).fork_state_class  # type: ignore[attr-defined]
-        load_kzg_setup(state_class.computation_class)
         readers: dict[Connection, int] = {}
         parent = os.getpid()
         try:
@@ -177,6 +182,8 @@ class ParallelExecutor(ParevmExecutor):
                     continue
                 if message[0] == "full":
                     raise CapacityError(message[1])
+                if message[0] == "kzg":
+                    raise KzgSetupNeeded
                 if message[0] == "crash":
                     raise EngineError(f"a worker failed:\n{message[1]}")
                 for tx, incarnation, outcome in cast(list[tuple[int, int, Outcome]], message[1]):

@@ -22,6 +22,7 @@ from eth_typing import Address
 from eth_utils import ValidationError
 
 from .core import CapacityError, Core, Task, TaskKind
+from .crypto import KzgSetupNeeded, refuse_kzg_loading
 from .outcome import Outcome
 from .statedb import AncestorLookup, StorageCollision
 from .txview import BaseReads, Blocked, TrackingAccountDB, lazy_sender
@@ -119,6 +120,7 @@ class Worker:
     def run(self) -> None:
         """The Block-STM loop; ends when the scheduler says the block is done."""
         idle = 0
+        refuse_kzg_loading()
         try:
             while True:
                 task: Task | None = self.core.next_task()
@@ -144,6 +146,9 @@ class Worker:
                         task = self.validate(task.tx, task.incarnation)
         except CapacityError as full:
             self.results.send(("full", str(full)))
+            raise
+        except KzgSetupNeeded:
+            self.results.send(("kzg", ""))
             raise
         except BaseException:
             self.results.send(("crash", traceback.format_exc()))
