@@ -129,10 +129,12 @@ class Worker:
                     break
                 if task.kind == TaskKind.NONE:
                     # Waiting on another worker: yield at first, then sleep, so that an idle
-                    # worker burns no core (and the parent can tell busy from stuck).
-                    if idle == 0:
-                        self.flush()
+                    # worker burns no core (and the parent can tell busy from stuck). A
+                    # single NONE is common (the validation sweep met a transaction still
+                    # executing) and over at the next call: only a real wait flushes.
                     idle += 1
+                    if idle == _SPINS:
+                        self.flush()
                     if idle < _SPINS:
                         os.sched_yield()
                     else:
