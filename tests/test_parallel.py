@@ -16,6 +16,7 @@ from parevm.parallel import EngineError, ParallelExecutor
 from parevm.blockinput import Account
 from parevm.forks import FORKS
 from parevm.workloads import FUNDS, dynamic_fee_transaction, key, mine
+from parevm.workloads.chain import CHAIN_ID
 
 from .blocks import CONTRACTS, address_of, genesis, load, transfers_to
 
@@ -284,3 +285,29 @@ def test_without_fallback_a_failed_parallel_run_raises(monkeypatch, tmp_path):
     executor = ParallelExecutor(2, min_txs=0, retries=0, fallback=False)
     with pytest.raises(EngineError, match="parallel run failed 1 times: worker lost"):
         replay(_big_block(), executor)
+
+
+@pytest.mark.parametrize("executor", [SequentialExecutor(), ParallelExecutor(2, min_txs=0)], ids=["sequential", "parallel"])
+def test_pre_byzantium_receipts_hold_each_transactions_state_root(executor):
+    """Before Byzantium each receipt holds the state root after its transaction, one root per
+    transaction (computed incrementally): py-evm mined this block, its receipts root checks
+    every one. Storage written by several senders in one slot and in their own slots,
+    transfers, and senders' nonces and balances each transaction."""
+    pre = genesis(senders=6, seed=11, coinbase=None, coinbase_funds=0)
+    senders = [key(11, b"sender", i) for i in range(6)]
+    builder = FORKS["SpuriousDragon"].get_transaction_builder()
+    transactions = []
+    for nonce in range(3):
+        for i, sender in enumerate(senders):
+            to, data = [
+                (address_of("counter"), b""),
+                (address_of("slots"), (i % 3).to_bytes(32, "big")),
+                (senders[(i + 1) % 6].public_key.to_canonical_address(), b""),
+            ][(i + nonce) % 3]
+            transactions.append(
+                builder.create_unsigned_transaction(nonce=nonce, gas_price=10**9, gas=100_000, to=to, value=7, data=data)
+                .as_signed_transaction(sender, chain_id=CHAIN_ID)
+            )
+    block = load(mine(pre, transactions, fork="SpuriousDragon"))
+    result = same_result(block, executor)
+    assert result.check_json() == {"gas_used": True, "logs_bloom": True, "receipts_root": True, "state_root": True}

@@ -57,11 +57,13 @@ class OverlayAccountDB:
         self.slots: dict[tuple[bytes, int], int] = {}
         self.codes: dict[bytes, bytes] = {}
         self.warm: set[Any] = set()
+        self.written: set[bytes] = set()  # addresses written (or cleared) since take_written
         self._undo: list[Callable[[], None]] = []
         self._marks: dict[Any, int] = {}  # checkpoint -> length of the undo log then
 
     # -- the undo log
     def _put(self, table: dict, key: Any, value: Any) -> None:
+        self.written.add(key[0])  # both tables are keyed by (address, ...)
         if self._marks:
             old = table.get(key, _MISSING)
             self._undo.append(lambda: table.pop(key) if old is _MISSING else table.__setitem__(key, old))
@@ -69,6 +71,7 @@ class OverlayAccountDB:
 
     def _drop(self, table: dict, key: Any) -> None:
         if key in table:
+            self.written.add(key[0])
             old = table.pop(key)
             if self._marks:
                 self._undo.append(lambda: table.__setitem__(key, old))
@@ -100,9 +103,19 @@ class OverlayAccountDB:
         """Forget every write (they have moved to the layer below)."""
         if self._marks:
             raise RuntimeError("a layer with open checkpoints cannot be cleared")
+        self.written.update(address for address, _ in self.fields)
+        self.written.update(address for address, _ in self.slots)
         self.fields.clear()
         self.slots.clear()
         self.codes.clear()
+
+    def take_written(self) -> set[bytes]:
+        """The addresses written since the last call, for roots computed incrementally; only
+        with no checkpoint open, since a revert changes what was taken."""
+        if self._marks:
+            raise RuntimeError("a layer with open checkpoints cannot hand over what it wrote")
+        written, self.written = self.written, set()
+        return written
 
     # -- the Reads protocol, for a layer above
     def value(self, key: Key) -> int:

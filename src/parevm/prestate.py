@@ -30,6 +30,11 @@ class FlatPreState:
         self.accounts = accounts
         self._code_hashes: dict[bytes, int] = {}
         self._leaves: dict[bytes, tuple[bytes, bytes]] = {}  # address -> (trie key, leaf)
+        # The layer the last root was made with, and the leaf (None: not in the trie) of
+        # every account it had written then, so that the next root recomputes only those
+        # written since (pre-Byzantium receipts take a root after every transaction).
+        self._layer: OverlayAccountDB | None = None
+        self._written: dict[bytes, tuple[bytes, bytes] | None] = {}
 
     def value(self, key: Key) -> int:
         address, kind, slot = key
@@ -69,26 +74,39 @@ class FlatPreState:
     def root(self, layer: OverlayAccountDB) -> Hash32:
         """The root of these accounts with `layer`'s writes on top, as py-evm's trie has it:
         an account is in the trie if it exists or (py-evm's rule) has non-empty storage."""
-        slots: dict[bytes, dict[int, int]] = defaultdict(dict)
-        for (address, slot), value in layer.slots.items():
-            slots[address][slot] = value
-        touched = {address for address, _ in layer.fields} | slots.keys()
-        items = [self._leaf(address) for address in self.accounts.keys() - touched]
-        for address in touched:
-            if layer.fields.get((address, "wiped")):
-                storage = slots.get(address, {})
-            else:
-                storage = {**self.accounts.get(address, _ABSENT).storage, **slots.get(address, {})}
-            storage_root = _storage_root(storage)
-            if layer.account_exists(Address(address)) or storage_root != BLANK_ROOT_HASH:
-                account = _encode(
-                    layer.get_nonce(Address(address)),
-                    layer.get_balance(Address(address)),
-                    storage_root,
-                    layer.get_code_hash(Address(address)),
-                )
-                items.append((keccak(address), account))
+        if layer is not self._layer:
+            self._layer, self._written = layer, {}
+            layer.take_written()
+            changed = {address for address, _ in layer.fields} | {address for address, _ in layer.slots}
+        else:
+            changed = layer.take_written()
+        if changed:
+            slots: dict[bytes, dict[int, int]] = defaultdict(dict)
+            for (address, slot), value in layer.slots.items():
+                if address in changed:
+                    slots[address][slot] = value
+            for address in changed:
+                self._written[address] = self._written_leaf(layer, address, slots.get(address, {}))
+        items = [self._leaf(address) for address in self.accounts.keys() - self._written.keys()]
+        items += [leaf for leaf in self._written.values() if leaf is not None]
         return Hash32(trie_root(items))
+
+    def _written_leaf(self, layer: OverlayAccountDB, address: bytes, slots: dict[int, int]) -> tuple[bytes, bytes] | None:
+        """A written account's trie key and leaf, None if it is not in the trie."""
+        if layer.fields.get((address, "wiped")):
+            storage = slots
+        else:
+            storage = {**self.accounts.get(address, _ABSENT).storage, **slots}
+        storage_root = _storage_root(storage)
+        if not layer.account_exists(Address(address)) and storage_root == BLANK_ROOT_HASH:
+            return None
+        account = _encode(
+            layer.get_nonce(Address(address)),
+            layer.get_balance(Address(address)),
+            storage_root,
+            layer.get_code_hash(Address(address)),
+        )
+        return keccak(address), account
 
     def _leaf(self, address: bytes) -> tuple[bytes, bytes]:
         """An untouched account's trie key and leaf, computed once per block."""

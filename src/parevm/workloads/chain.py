@@ -10,12 +10,13 @@ from typing import Any
 from eth.abc import SignedTransactionAPI
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
+from eth.tools.builder.chain.builders import disable_pow_check
 from eth_keys import keys
 from eth_utils import keccak
 
 from ..blockinput import Account
 from ..blockwriter import block_file_json
-from ..forks import FORKS
+from ..forks import FORKS, is_at_least
 
 CHAIN_ID = 1337
 FUNDS = 10**24
@@ -75,6 +76,8 @@ def _genesis_chain(pre_state: dict[bytes, Account], fork: str, gas_limit: int) -
     chain_class = MiningChain.configure(
         "WorkloadChain", vm_configuration=((0, FORKS[fork]),), chain_id=CHAIN_ID
     )
+    if not is_at_least(fork, "Paris"):  # no proof of work to mine (and none to check)
+        chain_class = disable_pow_check(chain_class)
     genesis_state = {
         address: {"balance": a.balance, "nonce": a.nonce, "code": a.code, "storage": dict(a.storage)}
         for address, a in pre_state.items()
