@@ -4,7 +4,8 @@ eth-hash prefers pycryptodome when both are installed; safe-pysha3's keccak is s
 faster, and py-evm hashes on every trie node and storage key. eth-keys already prefers coincurve
 when it is importable; we check that it does. py-evm's KZG point-evaluation precompile reads
 its trusted setup from disk on every call (about 3 s here); it is loaded once per process,
-and only by a process that meets the precompile.
+and only by a process that meets the precompile. Its alt_bn128 precompiles are pure Python;
+bn254.py moves their arithmetic to native code.
 """
 
 import functools
@@ -14,9 +15,12 @@ from eth_hash.auto import keccak as _auto_keccak
 from eth_hash.backends import pysha3
 from eth_keys.backends import get_default_backend_class
 
+from .bn254 import ecpairing, use_native_bn254
+
 
 def select_fast_backends() -> None:
-    """Point eth-hash's shared keccak at pysha3 and cache the KZG setup (idempotent)."""
+    """Point eth-hash's shared keccak at pysha3, cache the KZG setup, and compute the
+    alt_bn128 precompiles natively (idempotent)."""
     backend = pysha3.backend
     _auto_keccak._backend = backend
     _auto_keccak.hasher = backend.keccak256
@@ -24,6 +28,7 @@ def select_fast_backends() -> None:
     if not hasattr(point_evaluation.load_trusted_setup, "cache_info"):
         # read-only once loaded, so one setup serves every call (and every forked worker)
         point_evaluation.load_trusted_setup = functools.cache(point_evaluation.load_trusted_setup)
+    use_native_bn254()
 
 
 class KzgSetupNeeded(Exception):
@@ -55,4 +60,5 @@ def backends_in_use() -> dict[str, str]:
     return {
         "keccak": type(hasher).__module__,
         "ecdsa": get_default_backend_class(),
+        "alt_bn128": ecpairing._ecpairing.__module__,
     }
