@@ -3,8 +3,11 @@
 The outcome is also what the parallel engine returns where py-evm returns a computation
 (apply_all_transactions, and so mine_all): the part of ComputationAPI that callers read of a
 finished transaction. From Byzantium on the worker makes the receipt itself and sends it with
-the outcome. Before, a receipt holds the state root after the transaction, so the commit builds
-it exactly as py-evm would, from the outcome's gas figures, error flag and logs.
+the outcome, with the encoding of its fields after the gas (bloom, logs), so that the commit
+encodes the receipt for the receipts root by concatenation once the cumulative gas is known:
+the serial part of the block never runs rlp's encoder on them. Before Byzantium a receipt
+holds the state root after the transaction, so the commit builds it exactly as py-evm would,
+from the outcome's gas figures, error flag and logs.
 """
 
 from dataclasses import dataclass
@@ -13,8 +16,10 @@ import rlp
 from eth.abc import ComputationAPI, ReceiptAPI
 from eth.rlp.receipts import Receipt
 from eth.vm.forks.berlin.receipts import TypedReceipt
+from rlp.codec import length_prefix
 
 LogEntry = tuple[bytes, tuple[int, ...], bytes]  # (address, topics, data), as py-evm's
+_BLOOM, _LOGS = Receipt._meta.sedes[2:]  # how a receipt's last two fields are encoded
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class Outcome:
     invalid: Exception | None = None  # the ValidationError sequential py-evm would raise
     seconds: float = 0.0  # the incarnation's execution time in its worker (for analysis)
     receipt: ReceiptAPI | None = None  # from Byzantium on: made by the worker, own gas only
+    receipt_tail: bytes = b""  # with it: the RLP of its bloom and logs
     sender: bytes | None = None  # a lazy sender, as the worker recovered it: the commit checks it
 
     @classmethod
@@ -39,11 +45,14 @@ class Outcome:
         cls, computation: ComputationAPI, seconds: float, receipt: ReceiptAPI | None = None, sender: bytes | None = None
     ) -> "Outcome":
         logs: tuple[LogEntry, ...] = ()
+        tail = b""
         if receipt is None:
             logs = tuple(
                 (address, tuple(topics), data)
                 for address, topics, data in computation.get_log_entries()
             )
+        else:
+            tail = rlp.encode(receipt.bloom, sedes=_BLOOM) + rlp.encode(receipt.logs, sedes=_LOGS)
         return cls(
             seconds=seconds,
             gas_remaining=computation.get_gas_remaining(),
@@ -54,6 +63,7 @@ class Outcome:
             output=computation.output,
             logs=logs,
             receipt=receipt,
+            receipt_tail=tail,
             sender=sender,
         )
 
@@ -62,11 +72,20 @@ class Outcome:
         make_receipt would have made it; rebuilt from its fields (bloom included), since
         copying an rlp object deep-copies it. Built positionally by rlp's own constructor:
         py-evm's passes the fields on by name, which rlp checks name by name (a third of the
-        serial commit's time on small transactions)."""
+        serial commit's time on small transactions). Its encoding is put where rlp caches
+        it (and a typed receipt's type byte where py-evm caches it), assembled from the
+        worker's tail."""
         receipt: ReceiptAPI = self.receipt  # type: ignore[assignment]
+        gas_used = gas_before + receipt.gas_used
         inner = Receipt.__new__(Receipt)
-        rlp.Serializable.__init__(inner, receipt.state_root, gas_before + receipt.gas_used, receipt.bloom, receipt.logs)
-        return type(receipt)(receipt.type_id, inner) if isinstance(receipt, TypedReceipt) else inner
+        rlp.Serializable.__init__(inner, receipt.state_root, gas_used, receipt.bloom, receipt.logs)
+        payload = rlp.encode(receipt.state_root) + rlp.encode(gas_used) + self.receipt_tail
+        inner._cached_rlp = length_prefix(len(payload), 0xC0) + payload
+        if not isinstance(receipt, TypedReceipt):
+            return inner
+        typed = type(receipt)(receipt.type_id, inner)
+        typed.__dict__["_type_byte"] = bytes((receipt.type_id,))
+        return typed
 
     # The part of ComputationAPI that receipts, gas accounting and callers use.
     @property
