@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from py_ecc.optimized_bn128 import FQ2, G1, G2, b2, curve_order, field_modulus, is_on_curve, multiply, neg, normalize
 
+from parevm import bn254
 from parevm.bn254 import PY_ECC, native_ecadd, native_ecmul, native_ecpairing
 from parevm.crypto import backends_in_use
 
@@ -71,6 +72,18 @@ def _sqrt_fq2(a: FQ2) -> FQ2 | None:
 
 def test_the_native_backend_is_in_use():
     assert backends_in_use()["alt_bn128"] == "parevm.bn254"
+
+
+def test_calls_leave_nothing_behind():
+    """Each call is reverted: revm's journal, and so the process's memory, does not grow."""
+    point = g1(multiply(G1, 3))
+    native_ecadd(point + point)
+    before = bn254._evm[1].journal_len
+    for _ in range(50):
+        native_ecadd(point + point)
+        with pytest.raises(ValidationError):
+            native_ecmul(word(1) + word(3) + word(2))
+    assert bn254._evm[1].journal_len == before
 
 
 scalars = st.one_of(

@@ -30,13 +30,17 @@ def _call(precompile: int, data: bytes) -> bytes:
     global _evm
     if _evm is None or _evm[0] != os.getpid():
         _evm = (os.getpid(), pyrevm.EVM())
+    evm = _evm[1]
     address = "0x" + precompile.to_bytes(20, "big").hex()
+    checkpoint = evm.snapshot()  # pyrevm keeps every call's journal entries otherwise
     try:
-        return bytes(_evm[1].message_call(_CALLER, address, calldata=bytes(data), gas=_GAS))
+        return bytes(evm.message_call(_CALLER, address, calldata=bytes(data), gas=_GAS))
     except RuntimeError as error:
-        if "PrecompileError" not in str(error):
+        if not str(error).startswith("Halt { reason: PrecompileError"):
             raise
         raise ValidationError(f"alt_bn128 input rejected: {error}") from None
+    finally:
+        evm.revert(checkpoint)
 
 
 def _point(output: bytes) -> tuple[FQ, FQ]:

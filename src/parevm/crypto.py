@@ -46,7 +46,8 @@ def load_kzg_setup() -> None:
 def refuse_kzg_loading() -> None:
     """In a forked worker whose parent had no KZG setup: the precompile raises KzgSetupNeeded
     rather than loading it here (a worker's copy dies with the block)."""
-    if point_evaluation.load_trusted_setup.cache_info().currsize == 0:
+    cache_info = getattr(point_evaluation.load_trusted_setup, "cache_info", None)
+    if cache_info is not None and cache_info().currsize == 0:  # else not ours to tell
         point_evaluation.load_trusted_setup = _setup_needed
 
 

@@ -86,6 +86,7 @@ class ParallelExecutor(ParevmExecutor):
         limits = Core.default_limits(len(transactions))
         attempts = 0
         while attempts <= self.retries:
+            attempt_started = time.perf_counter()
             try:
                 with Core(**limits) as core:
                     started = time.perf_counter()
@@ -101,9 +102,11 @@ class ParallelExecutor(ParevmExecutor):
                     stats.phases["commit"] = time.perf_counter() - started
                 return header, receipts, tuple(outcomes)
             except KzgSetupNeeded:
-                load_kzg_setup()  # the re-run and every later block of this process inherit it
-                stats.retries.append("KZG setup loaded")
-                continue  # not a failed attempt
+                if "kzg_setup" not in stats.phases:  # not a failed attempt: load and re-run
+                    load_kzg_setup()  # the re-run and every later block of this process inherit it
+                    stats.phases["kzg_setup"] = time.perf_counter() - attempt_started
+                    continue
+                stats.retries.append("KZG setup still missing after loading it")
             except CapacityError as full:
                 stats.retries.append(f"capacity: {full}")
                 limits = {name: value if name == "txs" else value * 4 for name, value in limits.items()}

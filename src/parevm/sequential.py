@@ -57,7 +57,8 @@ class SequentialExecutor(ParevmExecutor):
 
 
 class PyEvmExecutor:
-    """Plain py-evm: the VM's own apply_all_transactions, untouched (the benchmark baseline)."""
+    """Plain py-evm: the VM's own apply_all_transactions, untouched (the benchmark baseline;
+    the crypto backends are the process's, as in every mode)."""
 
     mode = "py-evm"
 
