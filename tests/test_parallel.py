@@ -236,6 +236,7 @@ def test_capacity_running_out_grows_and_reruns(generated_block_file, monkeypatch
     result = same_result(load_block_file(generated_block_file), ParallelExecutor(2, min_txs=0))
     assert result.stats.parallel
     assert any(retry.startswith("capacity") for retry in result.stats.retries)
+    assert result.stats.phases["failed_attempts"] > 0  # the wasted attempt's time is reported
 
 
 def test_view_checkpoints_are_unique_and_nest():

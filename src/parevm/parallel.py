@@ -112,6 +112,8 @@ class ParallelExecutor(ParevmExecutor):
                 limits = {name: value if name == "txs" else value * 4 for name, value in limits.items()}
             except WorkerLost as lost:
                 stats.retries.append(f"worker lost: {lost}")
+            wasted = time.perf_counter() - attempt_started
+            stats.phases["failed_attempts"] = stats.phases.get("failed_attempts", 0.0) + wasted
             attempts += 1
         failed = f"parallel run failed {self.retries + 1} times: {stats.retries[-1]}"
         if not self.fallback:
