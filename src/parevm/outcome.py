@@ -19,7 +19,14 @@ from eth.vm.forks.berlin.receipts import TypedReceipt
 from rlp.codec import length_prefix
 
 LogEntry = tuple[bytes, tuple[int, ...], bytes]  # (address, topics, data), as py-evm's
-_BLOOM, _LOGS = Receipt._meta.sedes[2:]  # how a receipt's last two fields are encoded
+_LOGS = Receipt._meta.sedes[3]  # how a receipt's logs are encoded
+_BLOOM_PREFIX = b"\xb9\x01\x00"  # RLP's head of a 256-byte string: the bloom, always that long
+
+
+def receipt_tail(receipt: ReceiptAPI) -> bytes:
+    """The RLP of a receipt's fields after its gas: the bloom and the logs."""
+    logs = rlp.encode(receipt.logs, sedes=_LOGS) if receipt.logs else b"\xc0"
+    return _BLOOM_PREFIX + receipt.bloom.to_bytes(256, "big") + logs
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class Outcome:
                 for address, topics, data in computation.get_log_entries()
             )
         else:
-            tail = rlp.encode(receipt.bloom, sedes=_BLOOM) + rlp.encode(receipt.logs, sedes=_LOGS)
+            tail = receipt_tail(receipt)
         return cls(
             seconds=seconds,
             gas_remaining=computation.get_gas_remaining(),
