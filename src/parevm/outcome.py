@@ -84,7 +84,8 @@ class Outcome:
         worker's tail."""
         receipt: ReceiptAPI = self.receipt  # type: ignore[assignment]
         gas_used = gas_before + receipt.gas_used
-        inner = Receipt.__new__(Receipt)
+        # py-evm's type hints call Receipt abstract; it is the concrete receipt class
+        inner = object.__new__(Receipt)  # type: ignore[type-abstract]
         rlp.Serializable.__init__(inner, receipt.state_root, gas_used, receipt.bloom, receipt.logs)
         payload = rlp.encode(receipt.state_root) + rlp.encode(gas_used) + self.receipt_tail
         inner._cached_rlp = length_prefix(len(payload), 0xC0) + payload
