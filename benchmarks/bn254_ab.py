@@ -13,24 +13,17 @@ from parevm.engine import Engine
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def use_py_ecc() -> None:
-    bn254.ecadd._ecadd = bn254.PY_ECC["ecadd"]
-    bn254.ecmul._ecmull = bn254.PY_ECC["ecmul"]
-    bn254.ecpairing._ecpairing = bn254.PY_ECC["ecpairing"]
-
-
 def callers(engine: Engine, files: list[Path]) -> list[Path]:
     """The blocks whose transactions reach one of the three precompiles."""
     called: list[bool] = []
-    native = bn254.native_ecpairing, bn254.native_ecmul, bn254.native_ecadd
 
     def noting(function):
         return lambda data: called.append(True) or function(data)
 
+    bn254.use({name: noting(function) for name, function in bn254.NATIVE.items()})
     found = []
     for path in files:
         called.clear()
-        bn254.ecpairing._ecpairing, bn254.ecmul._ecmull, bn254.ecadd._ecadd = map(noting, native)
         engine.execute(load_block_file(path))
         if called:
             found.append(path)
@@ -46,8 +39,8 @@ def main() -> None:
     blocks = callers(engine, sorted(args.corpus.glob("*.json.gz")))
     print("blocks:", " ".join(path.name.split(".")[0] for path in blocks))
     for _ in range(args.repeat):
-        for name, select in (("py_ecc", use_py_ecc), ("native", bn254.use_native_bn254)):
-            select()
+        for name, backend in (("py_ecc", bn254.PY_ECC), ("native", bn254.NATIVE)):
+            bn254.use(backend)
             results = [engine.execute(load_block_file(path)) for path in blocks]
             assert all(result.ok for result in results)
             print(f"{name}: {sum(result.seconds for result in results):.2f} s")

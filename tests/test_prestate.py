@@ -14,7 +14,8 @@ from parevm.blockinput import Account
 from parevm.blockstate import BlockAccountDB
 from parevm.fixtures import find_fixture_files, load_fixture_file
 from parevm.overlay import OverlayAccountDB
-from parevm.prestate import FlatPreState, _encode, _encode_int
+from parevm.prestate import FlatPreState, _encode
+from parevm.trie import encode_int
 from parevm.statedb import build_state_db
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "data" / "fixtures"
@@ -26,7 +27,7 @@ small = st.integers(0, 3)  # few distinct values, so writes collide and zeroes a
 
 @given(st.integers(0, 2**64 - 1), words)
 def test_hand_rlp_is_pyrlp(nonce, balance):
-    assert _encode_int(balance) == rlp.encode(balance)
+    assert encode_int(balance) == rlp.encode(balance)
     assert _encode(nonce, balance, b"\x01" * 32, b"\x02" * 32) == rlp.encode([nonce, balance, b"\x01" * 32, b"\x02" * 32])
 
 

@@ -11,6 +11,8 @@ so only the arithmetic moves.
 
 import importlib
 import os
+from collections.abc import Callable
+from typing import Any
 
 import pyrevm
 from eth_utils import ValidationError
@@ -60,12 +62,18 @@ def native_ecpairing(data: bytes) -> bool:
     return _call(8, data) == (1).to_bytes(32, "big")
 
 
-PY_ECC = {"ecadd": ecadd._ecadd, "ecmul": ecmul._ecmull, "ecpairing": ecpairing._ecpairing}
-"""py-evm's own pure-Python functions, kept for the tests that compare the two."""
+Backend = dict[str, Callable[[bytes], Any]]
+PY_ECC: Backend = {"ecadd": ecadd._ecadd, "ecmul": ecmul._ecmull, "ecpairing": ecpairing._ecpairing}
+"""py-evm's own pure-Python functions, kept for the tests and the benchmark that compare."""
+NATIVE: Backend = {"ecadd": native_ecadd, "ecmul": native_ecmul, "ecpairing": native_ecpairing}
+
+
+def use(backend: Backend) -> None:
+    """Point py-evm's precompile modules at `backend`'s functions (idempotent)."""
+    ecadd._ecadd = backend["ecadd"]
+    ecmul._ecmull = backend["ecmul"]
+    ecpairing._ecpairing = backend["ecpairing"]
 
 
 def use_native_bn254() -> None:
-    """Point py-evm's precompile modules at the native functions (idempotent)."""
-    ecadd._ecadd = native_ecadd
-    ecmul._ecmull = native_ecmul
-    ecpairing._ecpairing = native_ecpairing
+    use(NATIVE)

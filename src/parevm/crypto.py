@@ -43,11 +43,17 @@ def load_kzg_setup() -> None:
     point_evaluation.load_trusted_setup(point_evaluation.TRUSTED_SETUP_PATH, 0)
 
 
+def kzg_setup_loaded() -> bool:
+    """Whether this process holds the KZG setup; True where the loader is not our cached one
+    (then it is not ours to tell, and nothing is refused or loaded ahead)."""
+    cache_info = getattr(point_evaluation.load_trusted_setup, "cache_info", None)
+    return cache_info is None or cache_info().currsize > 0
+
+
 def refuse_kzg_loading() -> None:
     """In a forked worker whose parent had no KZG setup: the precompile raises KzgSetupNeeded
     rather than loading it here (a worker's copy dies with the block)."""
-    cache_info = getattr(point_evaluation.load_trusted_setup, "cache_info", None)
-    if cache_info is not None and cache_info().currsize == 0:  # else not ours to tell
+    if not kzg_setup_loaded():
         point_evaluation.load_trusted_setup = _setup_needed
 
 

@@ -18,6 +18,8 @@ from eth.rlp.receipts import Receipt
 from eth.vm.forks.berlin.receipts import TypedReceipt
 from rlp.codec import length_prefix
 
+from .trie import encode_int
+
 LogEntry = tuple[bytes, tuple[int, ...], bytes]  # (address, topics, data), as py-evm's
 _LOGS = Receipt._meta.sedes[3]  # how a receipt's logs are encoded
 _BLOOM_PREFIX = b"\xb9\x01\x00"  # RLP's head of a 256-byte string: the bloom, always that long
@@ -87,7 +89,7 @@ class Outcome:
         # py-evm's type hints call Receipt abstract; it is the concrete receipt class
         inner = object.__new__(Receipt)  # type: ignore[type-abstract]
         rlp.Serializable.__init__(inner, receipt.state_root, gas_used, receipt.bloom, receipt.logs)
-        payload = rlp.encode(receipt.state_root) + rlp.encode(gas_used) + self.receipt_tail
+        payload = rlp.encode(receipt.state_root) + encode_int(gas_used) + self.receipt_tail
         inner._cached_rlp = length_prefix(len(payload), 0xC0) + payload
         if not isinstance(receipt, TypedReceipt):
             return inner

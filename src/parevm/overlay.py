@@ -57,13 +57,14 @@ class OverlayAccountDB:
         self.slots: dict[tuple[bytes, int], int] = {}
         self.codes: dict[bytes, bytes] = {}
         self.warm: set[Any] = set()
-        self.written: set[bytes] = set()  # addresses written (or cleared) since take_written
+        self.written: set[bytes] | None = None  # addresses written since take_written (once asked)
         self._undo: list[Callable[[], None]] = []
         self._marks: dict[Any, int] = {}  # checkpoint -> length of the undo log then
 
     # -- the undo log
     def _put(self, table: dict, key: Any, value: Any) -> None:
-        self.written.add(key[0])  # both tables are keyed by (address, ...)
+        if self.written is not None:
+            self.written.add(key[0])  # both tables are keyed by (address, ...)
         if self._marks:
             old = table.get(key, _MISSING)
             self._undo.append(lambda: table.pop(key) if old is _MISSING else table.__setitem__(key, old))
@@ -71,7 +72,8 @@ class OverlayAccountDB:
 
     def _drop(self, table: dict, key: Any) -> None:
         if key in table:
-            self.written.add(key[0])
+            if self.written is not None:
+                self.written.add(key[0])
             old = table.pop(key)
             if self._marks:
                 self._undo.append(lambda: table.__setitem__(key, old))
@@ -103,18 +105,25 @@ class OverlayAccountDB:
         """Forget every write (they have moved to the layer below)."""
         if self._marks:
             raise RuntimeError("a layer with open checkpoints cannot be cleared")
-        self.written.update(address for address, _ in self.fields)
-        self.written.update(address for address, _ in self.slots)
+        if self.written is not None:
+            self.written.update(address for address, _ in self.fields)
+            self.written.update(address for address, _ in self.slots)
         self.fields.clear()
         self.slots.clear()
         self.codes.clear()
 
     def take_written(self) -> set[bytes]:
-        """The addresses written since the last call, for roots computed incrementally; only
-        with no checkpoint open, since a revert changes what was taken."""
+        """The addresses written since the last call (the first call: every address this
+        layer holds), for roots computed incrementally. Only layers asked keep the record,
+        so the transaction layers above pay nothing for it; only with no checkpoint open,
+        since a revert changes what was taken."""
         if self._marks:
             raise RuntimeError("a layer with open checkpoints cannot hand over what it wrote")
-        written, self.written = self.written, set()
+        if self.written is None:
+            written = {address for address, _ in self.fields} | {address for address, _ in self.slots}
+        else:
+            written = self.written
+        self.written = set()
         return written
 
     # -- the Reads protocol, for a layer above

@@ -19,7 +19,7 @@ from typing import cast
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
 
 from .commit import commit_block
-from .crypto import KzgSetupNeeded, load_kzg_setup
+from .crypto import KzgSetupNeeded, kzg_setup_loaded, load_kzg_setup
 from .core import CapacityError, Core
 from .errors import ParevmError
 from .outcome import Outcome
@@ -102,7 +102,7 @@ class ParallelExecutor(ParevmExecutor):
                     stats.phases["commit"] = time.perf_counter() - started
                 return header, receipts, tuple(outcomes)
             except KzgSetupNeeded:
-                if "kzg_setup" not in stats.phases:  # not a failed attempt: load and re-run
+                if not kzg_setup_loaded():  # not a failed attempt: load and re-run
                     load_kzg_setup()  # the re-run and every later block of this process inherit it
                     stats.phases["kzg_setup"] = time.perf_counter() - attempt_started
                     continue

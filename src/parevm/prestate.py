@@ -18,7 +18,7 @@ from eth_utils import keccak
 from .blockinput import Account
 from .native import Key, Kind
 from .overlay import EMPTY_CODE_HASH, OverlayAccountDB
-from .trie import secure_trie_root, trie_root
+from .trie import encode_int, secure_trie_root, trie_root
 
 _ABSENT = Account()
 
@@ -74,12 +74,10 @@ class FlatPreState:
     def root(self, layer: OverlayAccountDB) -> Hash32:
         """The root of these accounts with `layer`'s writes on top, as py-evm's trie has it:
         an account is in the trie if it exists or (py-evm's rule) has non-empty storage."""
-        if layer is not self._layer:
+        changed = layer.take_written()
+        if layer is not self._layer:  # the cache is another layer's: every written account
             self._layer, self._written = layer, {}
-            layer.take_written()
-            changed = {address for address, _ in layer.fields} | {address for address, _ in layer.slots}
-        else:
-            changed = layer.take_written()
+            changed |= {address for address, _ in layer.fields} | {address for address, _ in layer.slots}
         if changed:
             slots: dict[bytes, dict[int, int]] = defaultdict(dict)
             for (address, slot), value in layer.slots.items():
@@ -199,21 +197,14 @@ PreState = FlatPreState | TriePreState
 def _storage_root(storage: Mapping[int, int]) -> bytes:
     if not any(storage.values()):
         return BLANK_ROOT_HASH
-    return secure_trie_root((slot.to_bytes(32, "big"), _encode_int(value)) for slot, value in storage.items() if value)
+    return secure_trie_root((slot.to_bytes(32, "big"), encode_int(value)) for slot, value in storage.items() if value)
 
 
 # RLP by hand for the two shapes the state trie holds: pyrlp's general encoder (type
 # inference per item) costs more than the native root itself. tests/test_prestate.py checks
 # these against rlp.encode.
-def _encode_int(value: int) -> bytes:
-    if value == 0:
-        return b"\x80"
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return raw if len(raw) == 1 and raw[0] < 0x80 else bytes((0x80 + len(raw),)) + raw
-
-
 def _encode(nonce: int, balance: int, storage_root: bytes, code_hash: bytes) -> bytes:
-    payload = b"".join((_encode_int(nonce), _encode_int(balance), b"\xa0", storage_root, b"\xa0", code_hash))
+    payload = b"".join((encode_int(nonce), encode_int(balance), b"\xa0", storage_root, b"\xa0", code_hash))
     size = len(payload)  # at most 2 + 33 + 66: always under 256
     return (bytes((0xC0 + size,)) if size < 56 else bytes((0xF8, size))) + payload
 

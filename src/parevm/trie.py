@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from itertools import accumulate
 from operator import itemgetter
 
-import rlp
 from eth_hash.auto import keccak
 
 from ._native import ffi, lib
@@ -57,10 +56,19 @@ def trie_root(items: Iterable[tuple[bytes, bytes]]) -> bytes:
     return bytes(root)
 
 
+def encode_int(value: int) -> bytes:
+    """rlp.encode of a non-negative integer, by hand: pyrlp infers the type of every item,
+    which costs more than the roots themselves (tests/test_prestate.py checks it)."""
+    if value == 0:
+        return b"\x80"
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return raw if len(raw) == 1 and raw[0] < 0x80 else bytes((0x80 + len(raw),)) + raw
+
+
 def ordered_trie_root(values: Sequence[bytes]) -> bytes:
-    """The root of values keyed by rlp.encode(index): a block's transactions, receipts and
+    """The root of values keyed by the RLP of their index: a block's transactions, receipts and
     withdrawals roots, as py-evm's eth.db.trie.make_trie_root_and_nodes gives them."""
-    return trie_root((rlp.encode(index), value) for index, value in enumerate(values))
+    return trie_root((encode_int(index), value) for index, value in enumerate(values))
 
 
 def secure_trie_root(items: Iterable[tuple[bytes, bytes]]) -> bytes:
