@@ -164,3 +164,15 @@ void pv_keccak256(const uint8_t *data, size_t len, uint8_t out[32])
         pv_keccak_update(&k, data, len);
     pv_keccak_final(&k, out);
 }
+
+void pv_bloom_add(uint8_t bloom[256], const uint8_t *items, size_t count, size_t item_len)
+{
+    uint8_t digest[32];
+    for (size_t i = 0; i < count; i++) {
+        pv_keccak256(items + i * item_len, item_len, digest);
+        for (int j = 0; j < 6; j += 2) {
+            unsigned bit = (((unsigned)digest[j] << 8) | digest[j + 1]) & 2047u;
+            bloom[255 - bit / 8] |= (uint8_t)(1u << (bit % 8));
+        }
+    }
+}

@@ -25,4 +25,9 @@ void pv_keccak_final(pv_keccak *k, uint8_t out[32]);
 /* The digest of data[0 .. len) in one call (data may be NULL when len is 0). */
 void pv_keccak256(const uint8_t *data, size_t len, uint8_t out[32]);
 
+/* Ethereum's logs bloom (2048 bits, big-endian bytes): sets, for each of the count items of
+ * item_len bytes back to back at items, the 3 bits that the first 6 bytes of its digest name
+ * (3 big-endian 16-bit words, each taken mod 2048). items may be NULL when count is 0. */
+void pv_bloom_add(uint8_t bloom[256], const uint8_t *items, size_t count, size_t item_len);
+
 #endif

@@ -1,8 +1,10 @@
-/* Unit tests of pv_keccak and pv_trie: digests at the block boundaries, known trie roots,
- * and the inputs pv_trie_root must refuse.
+/* Unit tests of pv_keccak, pv_bloom_add and pv_trie: digests at the block boundaries, blooms,
+ * known trie roots, and the inputs pv_trie_root must refuse.
  *
- * The expected digests and roots were computed with Python (eth-utils 6.0.0, trie 4.0.0):
+ * The expected digests, bloom bits and roots were computed with Python (eth-utils 6.0.0,
+ * eth-bloom 4.0.0, trie 4.0.0):
  *   eth_utils.keccak(data).hex()
+ *   v = int(eth_bloom.BloomFilter.from_iterable(items)); [i for i in range(2048) if v >> i & 1]
  *   t = trie.HexaryTrie({}); t[key] = value for each pair; t.root_hash.hex()
  */
 #include <stdlib.h>
@@ -105,6 +107,33 @@ static int root_of(const char *const *keys, const char *const *values, uint32_t 
     static packed p;
     pack(&p, keys, values, count);
     return pv_trie_root(p.keys, p.key_offsets, p.values, p.value_offsets, count, root);
+}
+
+/* The bloom holds exactly the bits eth-bloom sets, bit i of the 2048-bit big-endian number. */
+static int bloom_is(const uint8_t bloom[256], const unsigned *bits, size_t count)
+{
+    uint8_t expected[256] = {0};
+    for (size_t i = 0; i < count; i++)
+        expected[255 - bits[i] / 8] |= (uint8_t)(1u << (bits[i] % 8));
+    return memcmp(bloom, expected, 256) == 0;
+}
+
+static void test_bloom(void)
+{
+    uint8_t bloom[256] = {0}, address[20], topics[64];
+    memset(address, 1, sizeof address);
+    memset(topics, 2, 32);
+    memset(topics + 32, 3, 32);
+    pv_bloom_add(bloom, NULL, 0, 32);
+    CHECK(bloom_is(bloom, NULL, 0));
+    pv_bloom_add(bloom, address, 1, 20); /* [b"\x01" * 20] */
+    static const unsigned one[] = {323, 357, 589};
+    CHECK(bloom_is(bloom, one, 3));
+    pv_bloom_add(bloom, topics, 2, 32); /* [b"\x01" * 20, b"\x02" * 32, b"\x03" * 32] */
+    static const unsigned three[] = {323, 357, 589, 634, 788, 1507, 1519, 1610, 1951};
+    CHECK(bloom_is(bloom, three, 9));
+    pv_bloom_add(bloom, topics, 2, 32); /* adding again changes nothing */
+    CHECK(bloom_is(bloom, three, 9));
 }
 
 static void test_empty_trie(void)
@@ -220,6 +249,7 @@ int main(void)
 {
     RUN(test_keccak_vectors);
     RUN(test_keccak_streaming_matches_one_shot);
+    RUN(test_bloom);
     RUN(test_empty_trie);
     RUN(test_classic_vector);
     RUN(test_single_short_pair);

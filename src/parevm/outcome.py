@@ -18,9 +18,9 @@ from eth.rlp.receipts import Receipt
 from eth.vm.forks.berlin.receipts import TypedReceipt
 from rlp.codec import length_prefix
 
+from .receipts import LogEntry, plain_receipt
 from .trie import encode_int
 
-LogEntry = tuple[bytes, tuple[int, ...], bytes]  # (address, topics, data), as py-evm's
 _LOGS = Receipt._meta.sedes[3]  # how a receipt's logs are encoded
 _BLOOM_PREFIX = b"\xb9\x01\x00"  # RLP's head of a 256-byte string: the bloom, always that long
 
@@ -79,16 +79,11 @@ class Outcome:
     def receipt_after(self, gas_before: int) -> ReceiptAPI:
         """The worker's receipt with the cumulative gas of the block so far added, as py-evm's
         make_receipt would have made it; rebuilt from its fields (bloom included), since
-        copying an rlp object deep-copies it. Built positionally by rlp's own constructor:
-        py-evm's passes the fields on by name, which rlp checks name by name (a third of the
-        serial commit's time on small transactions). Its encoding is put where rlp caches
-        it (and a typed receipt's type byte where py-evm caches it), assembled from the
-        worker's tail."""
+        copying an rlp object deep-copies it. Its encoding is put where rlp caches it (and a
+        typed receipt's type byte where py-evm caches it), assembled from the worker's tail."""
         receipt: ReceiptAPI = self.receipt  # type: ignore[assignment]
         gas_used = gas_before + receipt.gas_used
-        # py-evm's type hints call Receipt abstract; it is the concrete receipt class
-        inner = object.__new__(Receipt)  # type: ignore[type-abstract]
-        rlp.Serializable.__init__(inner, receipt.state_root, gas_used, receipt.bloom, receipt.logs)
+        inner = plain_receipt(receipt.state_root, gas_used, receipt.bloom, receipt.logs)
         payload = rlp.encode(receipt.state_root) + encode_int(gas_used) + self.receipt_tail
         inner._cached_rlp = length_prefix(len(payload), 0xC0) + payload
         if not isinstance(receipt, TypedReceipt):

@@ -14,10 +14,11 @@ from eth.abc import (
 )
 from eth.constants import SYSTEM_ADDRESS
 from eth.vm.base import VM
+from eth.vm.forks.byzantium import ByzantiumVM
 from eth_utils import ValidationError
 
 from .forks import VMClass
-from .receipts import Receipts
+from .receipts import FastReceiptChecks, FastStatusReceipts, Receipts
 from .statedb import block_state_class, plain_state_class
 
 
@@ -53,9 +54,10 @@ def parevm_vm_class(base: VMClass, run: Callable[..., Any]) -> VMClass:
             _announce(self, transactions, base_header, receipts, computations)
         return header, receipts, computations
 
+    receipts = FastStatusReceipts if issubclass(base, ByzantiumVM) else FastReceiptChecks
     return type(
         base.__name__,
-        (_SystemCallCheck, base),
+        (_SystemCallCheck, receipts, base),
         {
             "_state_class": block_state_class(base.get_state_class()),
             "fork_state_class": base.get_state_class(),
