@@ -37,6 +37,9 @@ pv_core *pv_core_at(void *region);
 
 int pv_mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
                pv_version *version_out);
+#define PV_NO_TX ...
+int pv_mv_read_or_wait(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
+                       pv_version *version_out, uint32_t *wait_out);
 int pv_incarnation_finish(pv_core *c, uint32_t tx, uint32_t incarnation,
                           const pv_read *reads, uint32_t n_reads,
                           const pv_write *writes, uint32_t n_writes, int *wrote_new_key);
@@ -54,6 +57,7 @@ int pv_sched_finish_execution(pv_core *c, uint32_t tx, uint32_t incarnation, int
 int pv_sched_try_validation_abort(pv_core *c, uint32_t tx, uint32_t incarnation);
 int pv_sched_finish_validation(pv_core *c, uint32_t tx, int aborted, pv_task *next);
 int pv_sched_done(pv_core *c);
+int pv_sched_executing(pv_core *c, uint32_t tx);
 int pv_stats_get(pv_core *c, pv_stats *out);
 
 /* pv_keccak.h, pv_trie.h */

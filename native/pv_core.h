@@ -86,6 +86,15 @@ pv_core *pv_core_at(void *region); /* NULL unless the region was initialised */
  * PV_READ_ESTIMATE: an ESTIMATE was met first, version->tx = the transaction to wait for. */
 int pv_mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
                pv_version *version_out);
+/* pv_mv_read, and in *wait_out a lower transaction executing now that the reader had better
+ * wait for and then read again (PV_NO_TX: none): an ESTIMATE's transaction, if it is executing
+ * again; or, when the key is hot (a validation failed on it in this block), the highest
+ * transaction executing between the version found and tx, within PV_WAIT_SCAN below tx (it
+ * has not written the key yet, but a hot key's next writer is most likely in flight). */
+#define PV_WAIT_SCAN 64
+#define PV_NO_TX UINT32_MAX
+int pv_mv_read_or_wait(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
+                       pv_version *version_out, uint32_t *wait_out);
 
 /* Publishes an incarnation: the read set replaces the previous one; the write set replaces the
  * previous one entry by entry (clearing ESTIMATE), and keys no longer written are removed.
@@ -98,7 +107,8 @@ int pv_incarnation_finish(pv_core *c, uint32_t tx, uint32_t incarnation, const p
 int pv_mv_mark_estimates(pv_core *c, uint32_t tx); /* after an abort: tx will likely rewrite */
 
 /* 1 when every read of tx's read set would read the same now: the same result and version, or
- * for results that involve DELTA entries the same value; 0 otherwise (an ESTIMATE is invalid). */
+ * for results that involve DELTA entries the same value; 0 otherwise (an ESTIMATE is invalid),
+ * and the key of the first stale read becomes hot. */
 int pv_validate(pv_core *c, uint32_t tx);
 
 /* The current write / read set of tx, in the order it was published. PV_ETOOSMALL when cap
@@ -128,6 +138,7 @@ int pv_sched_try_validation_abort(pv_core *c, uint32_t tx, uint32_t incarnation)
 /* next->kind is PV_TASK_EXECUTE (the re-execution of tx) or PV_TASK_NONE. */
 int pv_sched_finish_validation(pv_core *c, uint32_t tx, int aborted, pv_task *next);
 int pv_sched_done(pv_core *c); /* 1 once every transaction is executed and validated */
+int pv_sched_executing(pv_core *c, uint32_t tx); /* 1 while an incarnation of tx executes */
 
 /* Counters: executions and validations as tasks are handed out, failed validations as aborts
  * are won, dependencies as transactions start waiting, estimate reads as pv_mv_read meets one. */

@@ -78,6 +78,7 @@ int pv_keytable_insert(pv_core *c, const pv_key *key, uint64_t hash, uint32_t *i
     rec->key = *key;
     pv_lock_init(&rec->lock);
     rec->head = PV_NIL;
+    atomic_store_explicit(&rec->hot, 0, memory_order_relaxed);
     atomic_store_explicit(&slots[i], n + 1, memory_order_release);
     *index = n;
     return PV_OK;

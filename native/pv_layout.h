@@ -28,6 +28,7 @@ typedef struct pv_keyrec {
     pv_key key;
     pv_lock lock;  /* guards head and the fields of its entries that readers see */
     uint32_t head; /* the highest writer's entry */
+    atomic_uint hot; /* a validation failed on it in this block: readers wait for writers */
 } pv_keyrec;
 
 /* One read of a read set; the hash saves rehashing the key at each validation. */

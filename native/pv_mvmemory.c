@@ -70,32 +70,66 @@ static void find_below(pv_core *c, const pv_keyrec *key, uint32_t tx, pv_found *
     }
 }
 
-static void read_key(pv_core *c, uint32_t tx, const pv_key *key, uint64_t hash, pv_found *found)
+/* The key's record (NULL if no transaction wrote it) and what tx reads of it. */
+static pv_keyrec *read_key(pv_core *c, uint32_t tx, const pv_key *key, uint64_t hash, pv_found *found)
 {
     uint32_t index;
     if (!pv_keytable_find(c, key, hash, &index)) {
         memset(found, 0, sizeof *found);
-        return;
+        return NULL;
     }
     pv_keyrec *rec = &pv_keyrec_array(c)[index];
     pv_lock_acquire(&rec->lock);
     find_below(c, rec, tx, found);
     pv_lock_release(&rec->lock);
+    return rec;
 }
 
-int pv_mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
-               pv_version *version_out)
+/* The transaction a read had better wait for (see pv_mv_read_or_wait), or PV_NO_TX. */
+static uint32_t worth_waiting_for(pv_core *c, const pv_keyrec *rec, uint32_t tx, const pv_found *found)
+{
+    if (found->result == PV_READ_ESTIMATE)
+        return pv_sched_executing(c, found->version.tx) == 1 ? found->version.tx : PV_NO_TX;
+    if (rec == NULL || !atomic_load_explicit(&rec->hot, memory_order_relaxed))
+        return PV_NO_TX;
+    uint32_t floor = found->result == PV_READ_NONE ? 0 : found->version.tx + 1;
+    if (tx > PV_WAIT_SCAN && floor < tx - PV_WAIT_SCAN)
+        floor = tx - PV_WAIT_SCAN;
+    for (uint32_t below = tx; below > floor; below--)
+        if (pv_sched_executing(c, below - 1) == 1)
+            return below - 1;
+    return PV_NO_TX;
+}
+
+static int mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
+                   pv_version *version_out, uint32_t *wait_out)
 {
     if (!pv_tx_ok(c, tx) || key == NULL || !key_valid(key) || value_out == NULL ||
         version_out == NULL)
         return PV_EINVAL;
     pv_found found;
-    read_key(c, tx, key, pv_key_hash(key), &found);
+    pv_keyrec *rec = read_key(c, tx, key, pv_key_hash(key), &found);
     memcpy(value_out, found.value, sizeof found.value);
     *version_out = found.version;
     if (found.result == PV_READ_ESTIMATE)
         atomic_fetch_add(&c->stats.estimate_reads, 1);
+    if (wait_out != NULL)
+        *wait_out = worth_waiting_for(c, rec, tx, &found);
     return found.result;
+}
+
+int pv_mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
+               pv_version *version_out)
+{
+    return mv_read(c, tx, key, value_out, version_out, NULL);
+}
+
+int pv_mv_read_or_wait(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
+                       pv_version *version_out, uint32_t *wait_out)
+{
+    if (wait_out == NULL)
+        return PV_EINVAL;
+    return mv_read(c, tx, key, value_out, version_out, wait_out);
 }
 
 /* Under the key's lock: the first entry with tx' <= tx (PV_NIL if none) and the one before it
@@ -353,8 +387,10 @@ int pv_validate(pv_core *c, uint32_t tx)
     pv_lock_acquire(&sets->lock);
     for (uint32_t r = sets->reads; valid && r != PV_NIL; r = recs[r].link) {
         pv_found now;
-        read_key(c, tx, &recs[r].read.key, recs[r].hash, &now);
+        pv_keyrec *rec = read_key(c, tx, &recs[r].read.key, recs[r].hash, &now);
         valid = still_valid(&recs[r].read, &now);
+        if (!valid && rec != NULL)
+            atomic_store_explicit(&rec->hot, 1, memory_order_relaxed);
     }
     pv_lock_release(&sets->lock);
     return valid;

@@ -253,6 +253,17 @@ int pv_sched_finish_validation(pv_core *c, uint32_t tx, int aborted, pv_task *ne
     return PV_OK;
 }
 
+int pv_sched_executing(pv_core *c, uint32_t tx)
+{
+    if (!pv_tx_ok(c, tx))
+        return PV_EINVAL;
+    pv_txstatus *st = status_of(c, tx);
+    pv_lock_acquire(&st->lock);
+    int executing = st->status == EXECUTING;
+    pv_lock_release(&st->lock);
+    return executing;
+}
+
 int pv_sched_done(pv_core *c)
 {
     if (c == NULL)

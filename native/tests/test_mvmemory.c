@@ -274,6 +274,56 @@ static void test_read_sets_round_trip(void)
     free(c);
 }
 
+/* Hands out tasks until n executions have started (tx 0 .. n-1 are then EXECUTING). */
+static void start_executions(pv_core *c, uint32_t n)
+{
+    for (uint32_t started = 0; started < n;) {
+        pv_task task;
+        CHECK(pv_sched_next_task(c, &task) == PV_OK);
+        started += task.kind == PV_TASK_EXECUTE;
+    }
+}
+
+static uint32_t wait_for(pv_core *c, uint32_t tx, uint32_t key)
+{
+    pv_key k = key_of(key);
+    uint8_t word[32];
+    pv_version version;
+    uint32_t wait = 0;
+    CHECK(pv_mv_read_or_wait(c, tx, &k, word, &version, &wait) >= 0);
+    return wait;
+}
+
+static void test_reads_wait_for_likely_writers_in_flight(void)
+{
+    pv_core *c = core_new(8, 8, 8, 8, 0);
+    pv_write w[2] = {write_of(1, PV_ABSOLUTE, 5), write_of(2, PV_ABSOLUTE, 5)};
+    finish_writes(c, 0, 0, w, 2);
+    finish_one_read(c, 3, 0, 1);
+    start_executions(c, 3);
+    CHECK(pv_sched_executing(c, 2) == 1 && pv_sched_executing(c, 3) == 0);
+    CHECK(wait_for(c, 5, 1) == PV_NO_TX); /* not hot: speculate */
+    w[0] = write_of(1, PV_ABSOLUTE, 6);
+    finish_writes(c, 0, 1, w, 2);
+    CHECK(pv_validate(c, 3) == 0); /* tx 3 read 5: key 1 is now hot */
+    CHECK(wait_for(c, 5, 1) == 2); /* the highest execution in flight above the writer */
+    CHECK(wait_for(c, 1, 1) == PV_NO_TX); /* none between the writer (tx 0) and tx 1 */
+    CHECK(wait_for(c, 5, 2) == PV_NO_TX); /* key 2 is not hot */
+    CHECK(wait_for(c, 5, 3) == PV_NO_TX); /* a key nobody wrote */
+    CHECK(pv_mv_mark_estimates(c, 0) == PV_OK);
+    CHECK(wait_for(c, 1, 2) == 0); /* an ESTIMATE of a transaction executing again */
+    pv_task next;
+    CHECK(pv_sched_finish_execution(c, 0, 0, 0, &next) == PV_OK);
+    CHECK(wait_for(c, 1, 2) == PV_NO_TX); /* its execution is over: take the ESTIMATE */
+    CHECK(wait_for(c, 1, 1) == PV_NO_TX); /* hot or not */
+    pv_key k = key_of(1);
+    uint8_t word[32];
+    pv_version version;
+    CHECK(pv_mv_read_or_wait(c, 1, &k, word, &version, NULL) == PV_EINVAL);
+    CHECK(pv_sched_executing(c, 8) == PV_EINVAL);
+    free(c);
+}
+
 static void test_code_arena(void)
 {
     pv_core *c = core_new(1, 1, 1, 1, 176);
@@ -384,6 +434,7 @@ int main(void)
     RUN(test_validation_catches_changed_reads);
     RUN(test_validation_compares_values_folded_from_deltas);
     RUN(test_read_sets_round_trip);
+    RUN(test_reads_wait_for_likely_writers_in_flight);
     RUN(test_code_arena);
     RUN(test_running_out_changes_nothing);
     RUN(test_bad_arguments);

@@ -10,13 +10,28 @@ bytes object each, and the output buffers are kept between calls.
 from __future__ import annotations
 
 import mmap
+import os
 import struct
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import IntEnum
 from typing import Any, NamedTuple
 
 from ._native import ffi, lib
 from .native import Key, NativeError, key_bytes, key_from_bytes
+
+
+SPINS = 200  # rounds of a wait that yield the core before it sleeps
+_SLEEP = 0.0005
+
+
+def pause(rounds: int) -> None:
+    """One round of a worker's wait on another: yield at first, then sleep, so that a long
+    wait burns no core (and the parent can tell busy workers from stuck ones)."""
+    if rounds < SPINS:
+        os.sched_yield()
+    else:
+        time.sleep(_SLEEP)
 
 
 class CapacityError(NativeError):
@@ -164,6 +179,7 @@ class Core:
         self._task = ffi.new("pv_task *")
         self._count = ffi.new("uint32_t *")
         self._flag = ffi.new("int *")
+        self._wait = ffi.new("uint32_t *")
         self._reads = ffi.new("pv_read[]", 64)
         self._writes = ffi.new("pv_write[]", 64)
         self._code = ffi.new("uint8_t[]", 32 * 1024)
@@ -206,6 +222,18 @@ class Core:
         status = lib.pv_mv_read(
             self._core, tx, ffi.from_buffer("pv_key *", key_bytes(key)), self._value, self._version
         )
+        return self._found(status)
+
+    def read_or_wait(self, tx: int, key: Key) -> tuple[tuple[ReadResult, Version | None, int], int | None]:
+        """read(tx, key), and a lower transaction executing now that tx had better wait for
+        and then read again (None: none): an ESTIMATE's, or a likely writer of a hot key."""
+        status = lib.pv_mv_read_or_wait(
+            self._core, tx, ffi.from_buffer("pv_key *", key_bytes(key)), self._value, self._version, self._wait
+        )
+        found = self._found(status)
+        return found, None if self._wait[0] == lib.PV_NO_TX else self._wait[0]
+
+    def _found(self, status: int) -> tuple[ReadResult, Version | None, int]:
         if status == lib.PV_READ_NONE:
             return ReadResult.NONE, None, 0
         version = self._version
@@ -311,6 +339,10 @@ class Core:
         """Ends a validation task; after an abort, may hand back the re-execution of tx."""
         _check(lib.pv_sched_finish_validation(self._core, tx, aborted, self._task), "finish_validation")
         return _follow_up(self._task)
+
+    def executing(self, tx: int) -> bool:
+        """True while an incarnation of tx is executing."""
+        return bool(_check(lib.pv_sched_executing(self._core, tx), "executing"))
 
     def done(self) -> bool:
         """True once every transaction has executed and validated."""

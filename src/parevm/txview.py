@@ -20,9 +20,12 @@ from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth.vm.forks.cancun.constants import BLOB_TX_TYPE
 from eth_typing import Address, Hash32
 
-from .core import Core, Read, ReadResult
+from .core import Core, Read, ReadResult, pause
 from .native import Key, Kind
 from .overlay import UINT256, OverlayAccountDB, Reads
+
+
+_WAITS = 4  # in-place waits per read at most; then the read stands (validation catches it)
 
 
 class Blocked(BaseException):
@@ -54,7 +57,18 @@ class BaseReads:
     def value(self, key: Key) -> int:
         if key in self._values:
             return self._values[key]
-        result, version, value = self.core.read(self.tx, key)
+        (result, version, value), wait = self.core.read_or_wait(self.tx, key)
+        for _ in range(_WAITS):
+            if wait is None:
+                break
+            # Wait in place for the lower transaction in flight, rather than run on with what
+            # it is about to rewrite (a re-execution) or abort here (running up to this
+            # read again later): on a serial chain, the wait is this read's own turn.
+            rounds = 0
+            while self.core.executing(wait):
+                pause(rounds)
+                rounds += 1
+            (result, version, value), wait = self.core.read_or_wait(self.tx, key)
         if result == ReadResult.ESTIMATE:
             self.blocked_on = version[0]
             raise Blocked()

@@ -6,7 +6,6 @@ Outcome per finished incarnation, sent in batches; write and read sets stay in t
 """
 
 import functools
-import os
 import time
 import traceback
 from collections.abc import Sequence
@@ -21,15 +20,13 @@ from eth.vm.forks.byzantium import ByzantiumVM
 from eth_typing import Address
 from eth_utils import ValidationError
 
-from .core import CapacityError, Core, Task, TaskKind
+from .core import SPINS, CapacityError, Core, Task, TaskKind, pause
 from .crypto import KzgSetupNeeded, refuse_kzg_loading
 from .outcome import Outcome
 from .statedb import AncestorLookup, StorageCollision
 from .txview import BaseReads, Blocked, TrackingAccountDB, lazy_sender
 
 
-_SPINS = 200
-_IDLE_SLEEP = 0.0005
 _BATCH = 64  # outcomes per message to the parent, at most
 _BATCH_SECONDS = 0.05  # and at most this old: the parent's stall check sees them as progress
 _NO_GAS_YET = SimpleNamespace(gas_used=0)
@@ -128,17 +125,13 @@ class Worker:
                     self.flush()
                     break
                 if task.kind == TaskKind.NONE:
-                    # Waiting on another worker: yield at first, then sleep, so that an idle
-                    # worker burns no core (and the parent can tell busy from stuck). A
-                    # single NONE is common (the validation sweep met a transaction still
-                    # executing) and over at the next call: only a real wait flushes.
-                    idle += 1
-                    if idle == _SPINS:
+                    # Waiting on another worker. A single NONE is common (the validation
+                    # sweep met a transaction still executing) and over at the next call:
+                    # only a real wait flushes.
+                    if idle == SPINS:
                         self.flush()
-                    if idle < _SPINS:
-                        os.sched_yield()
-                    else:
-                        time.sleep(_IDLE_SLEEP)
+                    pause(idle)
+                    idle += 1
                     continue
                 idle = 0
                 while task is not None:  # a finished task may hand over the next one
