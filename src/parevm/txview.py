@@ -13,6 +13,7 @@ on the committed state, as sequential execution would have (see `lazy_sender`). 
 depends on the last real write and on every delta since.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from eth.abc import AccountDatabaseAPI, SignedTransactionAPI, StateAPI
@@ -45,9 +46,17 @@ class BaseReads:
     immutable by hash, so `code_cache` may be shared by every incarnation of a worker.
     """
 
-    def __init__(self, core: Core, tx: int, pre: OverlayAccountDB, code_cache: dict[bytes, bytes]) -> None:
+    def __init__(
+        self,
+        core: Core,
+        tx: int,
+        pre: OverlayAccountDB,
+        code_cache: dict[bytes, bytes],
+        targets: Sequence[bytes] = (),
+    ) -> None:
         self.core = core
         self.tx = tx
+        self.targets = targets
         self.pre = pre
         self.code_cache = code_cache
         self.recorded: dict[Key, Read] = {}
@@ -59,7 +68,7 @@ class BaseReads:
             return self._values[key]
         (result, version, value), wait = self.core.read_or_wait(self.tx, key)
         for _ in range(_WAITS):
-            if wait is None:
+            if wait is None or (result != ReadResult.ESTIMATE and not self._same_target(wait)):
                 break
             # Wait in place for the lower transaction in flight, rather than run on with what
             # it is about to rewrite (a re-execution) or abort here (running up to this
@@ -81,6 +90,12 @@ class BaseReads:
             resolved = value
         self._values[key] = resolved
         return resolved
+
+    def _same_target(self, tx: int) -> bool:
+        """Whether tx calls the contract this transaction calls: then it is a likely writer of
+        a hot key this transaction reads (a transaction in flight that calls something else
+        most likely does not write it, and waiting for it would only idle)."""
+        return tx == self.tx - 1 and bool(self.targets) and self.targets[tx] == self.targets[self.tx]
 
     def version_tx(self, key: Key) -> int:
         """The transaction whose write the key's last read saw (-1: the pre-state)."""

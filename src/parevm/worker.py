@@ -106,6 +106,7 @@ class Worker:
         self.make_receipt = type(vm).make_receipt if isinstance(vm, ByzantiumVM) else None
         self.validate_receipt = type(vm).validate_receipt
         self.transactions = transactions
+        self.targets = [transaction.to for transaction in transactions]
         self.results = results
         self.state_class = parallel_state_class(fork_state_class)
         self.context = self.pre.execution_context
@@ -152,7 +153,7 @@ class Worker:
             self.results.close()
 
     def execute(self, tx: int, incarnation: int) -> Task | None:
-        base = BaseReads(self.core, tx, self.pre._account_db, self.code_cache)
+        base = BaseReads(self.core, tx, self.pre._account_db, self.code_cache, self.targets)
         state = self.state_class(base, self.context, BLANK_ROOT_HASH)
         state.ancestors = self.ancestors
         accounts: TrackingAccountDB = state._account_db
