@@ -88,10 +88,9 @@ int pv_mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32]
                pv_version *version_out);
 /* pv_mv_read, and in *wait_out a lower transaction executing now that the reader had better
  * wait for and then read again (PV_NO_TX: none): an ESTIMATE's transaction, if it is executing
- * again; or, when the key is hot (a validation failed on it in this block), the highest
- * transaction executing between the version found and tx, within PV_WAIT_SCAN below tx (it
- * has not written the key yet, but a hot key's next writer is most likely in flight). */
-#define PV_WAIT_SCAN 64
+ * again; or, when the key is hot (a validation failed on it in this block), tx - 1 if it is
+ * executing and above the version found (it has not written the key yet, but on a chain of
+ * writers it is the next one). */
 #define PV_NO_TX UINT32_MAX
 int pv_mv_read_or_wait(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
                        pv_version *version_out, uint32_t *wait_out);

@@ -90,15 +90,12 @@ static uint32_t worth_waiting_for(pv_core *c, const pv_keyrec *rec, uint32_t tx,
 {
     if (found->result == PV_READ_ESTIMATE)
         return pv_sched_executing(c, found->version.tx) == 1 ? found->version.tx : PV_NO_TX;
-    if (rec == NULL || !atomic_load_explicit(&rec->hot, memory_order_relaxed))
+    if (rec == NULL || tx == 0 || !atomic_load_explicit(&rec->hot, memory_order_relaxed))
         return PV_NO_TX;
-    uint32_t floor = found->result == PV_READ_NONE ? 0 : found->version.tx + 1;
-    if (tx > PV_WAIT_SCAN && floor < tx - PV_WAIT_SCAN)
-        floor = tx - PV_WAIT_SCAN;
-    for (uint32_t below = tx; below > floor; below--)
-        if (pv_sched_executing(c, below - 1) == 1)
-            return below - 1;
-    return PV_NO_TX;
+    uint32_t below = tx - 1;
+    if (found->result != PV_READ_NONE && found->version.tx >= below)
+        return PV_NO_TX; /* the transaction below already wrote what the reader sees */
+    return pv_sched_executing(c, below) == 1 ? below : PV_NO_TX;
 }
 
 static int mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],

@@ -306,10 +306,11 @@ static void test_reads_wait_for_likely_writers_in_flight(void)
     w[0] = write_of(1, PV_ABSOLUTE, 6);
     finish_writes(c, 0, 1, w, 2);
     CHECK(pv_validate(c, 3) == 0); /* tx 3 read 5: key 1 is now hot */
-    CHECK(wait_for(c, 5, 1) == 2); /* the highest execution in flight above the writer */
-    CHECK(wait_for(c, 1, 1) == PV_NO_TX); /* none between the writer (tx 0) and tx 1 */
-    CHECK(wait_for(c, 5, 2) == PV_NO_TX); /* key 2 is not hot */
-    CHECK(wait_for(c, 5, 3) == PV_NO_TX); /* a key nobody wrote */
+    CHECK(wait_for(c, 3, 1) == 2); /* the execution in flight just below, above the writer */
+    CHECK(wait_for(c, 5, 1) == PV_NO_TX); /* tx 4 is not executing: no wait for tx 2 */
+    CHECK(wait_for(c, 1, 1) == PV_NO_TX); /* the writer (tx 0) is just below tx 1 */
+    CHECK(wait_for(c, 3, 2) == PV_NO_TX); /* key 2 is not hot */
+    CHECK(wait_for(c, 3, 3) == PV_NO_TX); /* a key nobody wrote */
     CHECK(pv_mv_mark_estimates(c, 0) == PV_OK);
     CHECK(wait_for(c, 1, 2) == 0); /* an ESTIMATE of a transaction executing again */
     pv_task next;

@@ -44,6 +44,8 @@ class BaseReads:
     Each key is read once per incarnation; the read is recorded as the core reported it
     (key, result, version, value), which is what validation compares against later. Code is
     immutable by hash, so `code_cache` may be shared by every incarnation of a worker.
+    `targets` holds each transaction's recipient: a read waits in place for a likely writer
+    (see `value`), and on a hot key that is one calling the same contract.
     """
 
     def __init__(
@@ -52,7 +54,7 @@ class BaseReads:
         tx: int,
         pre: OverlayAccountDB,
         code_cache: dict[bytes, bytes],
-        targets: Sequence[bytes] = (),
+        targets: Sequence[bytes],
     ) -> None:
         self.core = core
         self.tx = tx
@@ -95,7 +97,7 @@ class BaseReads:
         """Whether tx calls the contract this transaction calls: then it is a likely writer of
         a hot key this transaction reads (a transaction in flight that calls something else
         most likely does not write it, and waiting for it would only idle)."""
-        return tx == self.tx - 1 and bool(self.targets) and self.targets[tx] == self.targets[self.tx]
+        return self.targets[tx] == self.targets[self.tx]
 
     def version_tx(self, key: Key) -> int:
         """The transaction whose write the key's last read saw (-1: the pre-state)."""
