@@ -57,6 +57,7 @@ int pv_sched_finish_execution(pv_core *c, uint32_t tx, uint32_t incarnation, int
 int pv_sched_try_validation_abort(pv_core *c, uint32_t tx, uint32_t incarnation);
 int pv_sched_finish_validation(pv_core *c, uint32_t tx, int aborted, pv_task *next);
 int pv_sched_done(pv_core *c);
+int pv_sched_try_commit(pv_core *c, uint32_t tx, uint32_t *incarnation);
 int pv_sched_executing(pv_core *c, uint32_t tx);
 int pv_stats_get(pv_core *c, pv_stats *out);
 

@@ -137,6 +137,11 @@ int pv_sched_try_validation_abort(pv_core *c, uint32_t tx, uint32_t incarnation)
 /* next->kind is PV_TASK_EXECUTE (the re-execution of tx) or PV_TASK_NONE. */
 int pv_sched_finish_validation(pv_core *c, uint32_t tx, int aborted, pv_task *next);
 int pv_sched_done(pv_core *c); /* 1 once every transaction is executed and validated */
+/* The ordered commit, beside the workers: tx must be the lowest transaction not yet committed
+ * (else PV_ESTATE). 1 with *incarnation set: tx is final, no task will execute or abort it
+ * again. 0: not yet; tx is still to execute, or executing, or its reads went stale (then it is
+ * aborted here, as a failed validation would abort it, and executed again by a worker). */
+int pv_sched_try_commit(pv_core *c, uint32_t tx, uint32_t *incarnation);
 int pv_sched_executing(pv_core *c, uint32_t tx); /* 1 while an incarnation of tx executes */
 
 /* Counters: executions and validations as tasks are handed out, failed validations as aborts

@@ -53,7 +53,7 @@ typedef struct pv_txsets {
  * (each link under the lock of the tx waited on). */
 typedef struct pv_txstatus {
     pv_lock lock;
-    uint32_t status; /* READY_TO_EXECUTE, EXECUTING, EXECUTED or ABORTING (pv_scheduler.c) */
+    uint32_t status; /* READY_TO_EXECUTE ... COMMITTED (pv_scheduler.c) */
     uint32_t incarnation;
     uint32_t dependents;
     uint32_t next_dependent;
@@ -78,6 +78,7 @@ struct pv_core {
         atomic_uint num_active_tasks;
         atomic_uint done_marker;
         atomic_ullong decrease_cnt;
+        atomic_uint commit_idx; /* the lowest transaction not yet committed */
     } sched;
     struct {
         atomic_ullong executions;

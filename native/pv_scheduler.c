@@ -4,10 +4,14 @@
  * validation_idx validations. Aborts and dependencies move them back (decrease_cnt counts
  * that, so check_done can tell a stable "all done" from a race). num_active_tasks counts the
  * tasks handed out and not finished; a finish that hands back a follow-up task keeps its
- * count. Lock order: a blocking tx's lock before its dependent's (the lower index first). */
+ * count. Lock order: a blocking tx's lock before its dependent's (the lower index first).
+ *
+ * The ordered commit runs beside the workers (pv_sched_try_commit): a transaction whose lower
+ * transactions are all committed is committed once its last incarnation has executed and its
+ * reads still hold; no task runs or aborts it after that. */
 #include "pv_layout.h"
 
-enum { READY_TO_EXECUTE = 0, EXECUTING = 1, EXECUTED = 2, ABORTING = 3 };
+enum { READY_TO_EXECUTE = 0, EXECUTING = 1, EXECUTED = 2, ABORTING = 3, COMMITTING = 4, COMMITTED = 5 };
 
 void pv_scheduler_init(pv_core *c)
 {
@@ -144,7 +148,7 @@ int pv_sched_add_dependency(pv_core *c, uint32_t tx, uint32_t blocking_tx)
     int rc;
     if (st->status != EXECUTING) {
         rc = PV_ESTATE;
-    } else if (blocking->status == EXECUTED) {
+    } else if (blocking->status == EXECUTED || blocking->status >= COMMITTING) {
         rc = 0; /* it finished meanwhile: what tx read may already be there */
     } else {
         st->status = ABORTING;
@@ -251,6 +255,44 @@ int pv_sched_finish_validation(pv_core *c, uint32_t tx, int aborted, pv_task *ne
     }
     finish_task(c);
     return PV_OK;
+}
+
+int pv_sched_try_commit(pv_core *c, uint32_t tx, uint32_t *incarnation)
+{
+    if (!pv_tx_ok(c, tx) || incarnation == NULL)
+        return PV_EINVAL;
+    if (tx != atomic_load(&c->sched.commit_idx))
+        return PV_ESTATE;
+    /* An active task while it lasts, so that check_done cannot see the block done between an
+     * abort here and the re-execution it schedules. */
+    atomic_fetch_add(&c->sched.num_active_tasks, 1);
+    pv_txstatus *st = status_of(c, tx);
+    pv_lock_acquire(&st->lock);
+    int executed = st->status == EXECUTED;
+    if (executed) {
+        st->status = COMMITTING; /* no validation task may abort it meanwhile */
+        *incarnation = st->incarnation;
+    }
+    pv_lock_release(&st->lock);
+    int rc = 0;
+    if (executed) {
+        /* Every lower transaction is final: these reads hold now, or never will. */
+        rc = pv_validate(c, tx);
+        pv_lock_acquire(&st->lock);
+        st->status = rc == 1 ? COMMITTED : rc == 0 ? ABORTING : EXECUTED;
+        pv_lock_release(&st->lock);
+        if (rc == 1) {
+            atomic_store(&c->sched.commit_idx, tx + 1);
+        } else if (rc == 0) { /* as a failed validation task would, the re-execution left to the sweep */
+            atomic_fetch_add(&c->stats.failed_validations, 1);
+            rc = pv_mv_mark_estimates(c, tx);
+            set_ready_status(st);
+            decrease_validation_idx(c, tx + 1);
+            decrease_execution_idx(c, tx);
+        }
+    }
+    finish_task(c);
+    return rc;
 }
 
 int pv_sched_executing(pv_core *c, uint32_t tx)

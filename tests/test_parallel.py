@@ -146,15 +146,15 @@ def _big_block():
     return load(mine(genesis(300, 9, None, 0), txs))
 
 
-def _once_in_a_worker(monkeypatch, flag, action):
-    """The first worker to start executing tx 5 calls action() in itself: a fault at a known
+def _once_in_a_worker(monkeypatch, flag, action, at=5):
+    """The first worker to start executing tx `at` calls action() in itself: a fault at a known
     point of the block (the flag file makes it once per test, not once per run of the block)."""
     from parevm.worker import Worker
 
     execute = Worker.execute
 
     def hooked(self, tx, incarnation):
-        if tx == 5:
+        if tx == at:
             try:
                 os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
             except FileExistsError:
@@ -171,6 +171,30 @@ def test_a_killed_worker_costs_a_rerun_not_a_wrong_result(monkeypatch, tmp_path)
     result = same_result(_big_block(), ParallelExecutor(2, min_txs=0))
     assert result.stats.retries and "worker lost" in result.stats.retries[0]
     assert result.stats.parallel
+
+
+def test_a_rerun_first_rolls_back_what_the_lost_run_committed(monkeypatch, tmp_path):
+    """The parent commits beside the workers: when a worker is lost late in the block, most of
+    it is already applied to the block's state, and the re-run must start from before it."""
+    from parevm.commit import OrderedCommit
+
+    committed = []
+    add = OrderedCommit.add
+
+    def counted(self, outcome):
+        committed.append(self.count)
+        add(self, outcome)
+
+    monkeypatch.setattr(OrderedCommit, "add", counted)
+
+    def die_late():
+        time.sleep(0.5)  # the parent commits what lies below meanwhile
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    _once_in_a_worker(monkeypatch, tmp_path / "hit", die_late, at=250)
+    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0))
+    assert result.stats.retries and "worker lost" in result.stats.retries[0]
+    assert len(committed) > 300  # the lost run had committed transactions, since rolled back
 
 
 def test_a_hung_worker_is_detected(monkeypatch, tmp_path):

@@ -301,6 +301,86 @@ static void check_block(pv_core *c)
 
 static const pv_limits BLOCK_LIMITS = {TXS, ALL_KEYS, 4 * TXS, 2 * TXS, 0};
 
+/* Publishes tx's incarnation (reads, writes) and finishes its execution task. */
+static void finish(pv_core *c, uint32_t tx, uint32_t incarnation, pv_read *reads, uint32_t n_reads,
+                   const pv_write *writes, uint32_t n_writes)
+{
+    int wrote_new_key;
+    pv_task next;
+    CHECK(pv_incarnation_finish(c, tx, incarnation, reads, n_reads, writes, n_writes,
+                                &wrote_new_key) == PV_OK);
+    CHECK(pv_sched_finish_execution(c, tx, incarnation, wrote_new_key, &next) == PV_OK);
+    if (next.kind == PV_TASK_VALIDATE)
+        CHECK(run_validation(c, &next) == PV_OK);
+}
+
+static void test_commit_goes_in_order_and_aborts_a_stale_read(void)
+{
+    pv_core *c = core_new(2, 2, 4, 4, 0);
+    uint32_t incarnation = 99;
+    CHECK(pv_sched_try_commit(c, 1, &incarnation) == PV_ESTATE); /* tx 0 first */
+    CHECK(pv_sched_try_commit(c, 0, &incarnation) == 0);         /* not executed yet */
+    CHECK(is_task(next_task(c), PV_TASK_EXECUTE, 0, 0));
+    CHECK(next_task(c).kind == PV_TASK_NONE); /* tx 0 executing: nothing to validate */
+    CHECK(is_task(next_task(c), PV_TASK_EXECUTE, 1, 0));
+    CHECK(pv_sched_try_commit(c, 0, &incarnation) == 0); /* executing */
+    pv_read read;                                        /* tx 1 reads key 0 before tx 0 writes it */
+    memset(&read, 0, sizeof read);
+    read.key = key_of(0);
+    read.result = (uint8_t)pv_mv_read(c, 1, &read.key, read.value, &read.version);
+    CHECK(read.result == PV_READ_NONE);
+    finish(c, 1, 0, &read, 1, NULL, 0);
+    pv_write write = write_of(0, PV_ABSOLUTE, 7);
+    finish(c, 0, 0, NULL, 0, &write, 1);
+    CHECK(pv_sched_try_commit(c, 0, &incarnation) == 1 && incarnation == 0);
+    CHECK(pv_sched_try_commit(c, 0, &incarnation) == PV_ESTATE); /* done once */
+    CHECK(pv_sched_try_validation_abort(c, 0, 0) == 0);          /* final: no task aborts it */
+    /* tx 1's read is stale now that tx 0 is final: the commit aborts it for a re-execution. */
+    CHECK(pv_sched_try_commit(c, 1, &incarnation) == 0);
+    pv_task task;
+    do
+        task = next_task(c);
+    while (task.kind == PV_TASK_NONE);
+    CHECK(is_task(task, PV_TASK_EXECUTE, 1, 1));
+    read.result = (uint8_t)pv_mv_read(c, 1, &read.key, read.value, &read.version);
+    CHECK(read.result == PV_READ_VALUE && read.version.tx == 0);
+    finish(c, 1, 1, &read, 1, NULL, 0);
+    CHECK(pv_sched_try_commit(c, 1, &incarnation) == 1 && incarnation == 1);
+    CHECK(pv_sched_try_commit(c, 2, &incarnation) == PV_EINVAL);
+    CHECK(pv_sched_try_commit(c, 0, NULL) == PV_EINVAL);
+    do
+        task = next_task(c);
+    while (task.kind == PV_TASK_NONE);
+    CHECK(task.kind == PV_TASK_DONE);
+    pv_stats stats;
+    pv_stats_get(c, &stats);
+    CHECK(stats.failed_validations == 1 && stats.executions == 3);
+    free(c);
+}
+
+/* The ordered commit beside the workers: each transaction's writes applied as it commits. */
+static void commit_block(pv_core *c, uint64_t *state)
+{
+    for (uint32_t key = 0; key < ALL_KEYS; key++)
+        state[key] = pre_state(key);
+    for (uint32_t tx = 0; tx < TXS;) {
+        uint32_t incarnation;
+        int rc = pv_sched_try_commit(c, tx, &incarnation);
+        CHECK(rc >= 0);
+        if (rc < 0)
+            return;
+        if (rc == 0) {
+            sched_yield();
+            continue;
+        }
+        pv_write writes[4];
+        uint32_t n = 0;
+        CHECK(pv_tx_writes(c, tx, writes, 4, &n) == PV_OK);
+        apply(state, writes, n);
+        tx++;
+    }
+}
+
 static void test_one_worker_runs_the_block(void)
 {
     pv_core *c = core_new(BLOCK_LIMITS.txs, BLOCK_LIMITS.keys, BLOCK_LIMITS.entries,
@@ -310,6 +390,7 @@ static void test_one_worker_runs_the_block(void)
     free(c);
 }
 
+/* Four workers, and the parent committing in order beside them. */
 static void test_four_processes_run_the_block(void)
 {
     enum { WORKERS = 4, ROUNDS = 5 };
@@ -337,12 +418,16 @@ static void test_four_processes_run_the_block(void)
         CHECK(write(start[1], "GOGO", WORKERS) == WORKERS);
         close(start[0]);
         close(start[1]);
+        uint64_t committed[ALL_KEYS], sequential[ALL_KEYS];
+        commit_block(c, committed);
         for (int w = 0; w < WORKERS; w++) {
             int status = 0;
             CHECK(pids[w] > 0 && waitpid(pids[w], &status, 0) == pids[w]);
             CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         }
         check_block(c);
+        sequential_state(sequential);
+        CHECK(memcmp(committed, sequential, sizeof committed) == 0);
         pv_stats stats;
         pv_stats_get(c, &stats);
         conflicts += stats.failed_validations + stats.dependencies;
@@ -357,6 +442,7 @@ int main(void)
     RUN(test_dependency_waits_for_the_blocking_execution);
     RUN(test_failed_validation_reexecutes);
     RUN(test_calls_out_of_turn_are_errors);
+    RUN(test_commit_goes_in_order_and_aborts_a_stale_read);
     RUN(test_one_worker_runs_the_block);
     RUN(test_four_processes_run_the_block);
     return REPORT();

@@ -1,23 +1,21 @@
 """The ordered commit: each transaction's final write set applied to the block's state in order,
-with receipts, cumulative gas and balance deltas folded exactly as py-evm would."""
+with receipts, cumulative gas and balance deltas folded exactly as py-evm would.
 
-from collections.abc import Callable, Sequence
+It runs beside the workers: a transaction is committed as soon as the core has made it final
+(every lower transaction committed, its own reads still holding) and its outcome has arrived,
+so that by the time the block is done little of the serial part is left.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
 
 from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, VirtualMachineAPI
 
-from .core import Write
+from .core import Core, Write
 from .outcome import Outcome
 from .receipts import Receipts
 
 
-def commit_block(
-    vm: VirtualMachineAPI,
-    transactions: Sequence[SignedTransactionAPI],
-    base_header: BlockHeaderAPI,
-    outcomes: Sequence[Outcome],
-    writes_of: Callable[[int], Sequence[Write]],
-    code_of: Callable[[bytes], bytes | None],
-) -> tuple[BlockHeaderAPI, tuple[ReceiptAPI, ...]]:
+class OrderedCommit:
     """The header and receipts py-evm's block loop would produce; vm.state ends as it would.
 
     The checks come in py-evm's order: the block gas limit before the transaction, then the
@@ -27,21 +25,56 @@ def commit_block(
     No lock_changes between transactions: nothing executes here, and py-evm locks a storage
     journal itself when it computes a root (pre-Byzantium receipts, the final persist).
     """
-    receipts = Receipts(base_header)
-    state = vm.state
-    for index, transaction in enumerate(transactions):
-        vm.validate_transaction_against_header(receipts.header, transaction)
-        outcome = outcomes[index]
+
+    def __init__(
+        self,
+        vm: VirtualMachineAPI,
+        transactions: Sequence[SignedTransactionAPI],
+        base_header: BlockHeaderAPI,
+        writes_of: Callable[[int], Sequence[Write]],
+        code_of: Callable[[bytes], bytes | None],
+    ) -> None:
+        self.vm = vm
+        self.transactions = transactions
+        self.writes_of = writes_of
+        self.code_of = code_of
+        self.receipts = Receipts(base_header)
+        self.count = 0  # transactions committed
+
+    def add(self, outcome: Outcome) -> None:
+        """Commits the next transaction, whose final outcome this is."""
+        index, vm, state = self.count, self.vm, self.vm.state
+        transaction = self.transactions[index]
+        vm.validate_transaction_against_header(self.receipts.header, transaction)
         if outcome.sender is not None:  # a lazy sender: what the worker assumed, checked for real
             transaction.__dict__["sender"] = outcome.sender  # py-evm's cache: not recovered again
             state.validate_transaction(transaction)
         if outcome.invalid is not None:
             raise outcome.invalid
-        state._account_db.apply(writes_of(index), code_of)  # type: ignore[attr-defined]
+        state._account_db.apply(self.writes_of(index), self.code_of)  # type: ignore[attr-defined]
         if outcome.receipt is None:
-            receipt = vm.make_receipt(receipts.header, transaction, outcome, state)
+            receipt = vm.make_receipt(self.receipts.header, transaction, outcome, state)
             vm.validate_receipt(receipt)
         else:  # the worker validated it: the cumulative gas is not part of the check
-            receipt = outcome.receipt_after(receipts.header.gas_used)
-        receipts.add(vm, transaction, receipt)
-    return receipts.result()
+            receipt = outcome.receipt_after(self.receipts.header.gas_used)
+        self.receipts.add(vm, transaction, receipt)
+        self.count += 1
+
+    def advance(self, core: Core, final: list[int], latest: Mapping[int, tuple[int, Outcome]]) -> None:
+        """Commits every transaction that can be now: the core makes the next one final (its
+        incarnation appended to `final`) and its worker has sent that incarnation's outcome
+        (`latest`: the newest incarnation and outcome received per transaction)."""
+        while self.count < len(self.transactions):
+            tx = self.count
+            if len(final) == tx:
+                incarnation = core.try_commit(tx)
+                if incarnation is None:
+                    return
+                final.append(incarnation)
+            received = latest.get(tx)
+            if received is None or received[0] != final[tx]:
+                return
+            self.add(received[1])
+
+    def result(self) -> tuple[BlockHeaderAPI, tuple[ReceiptAPI, ...]]:
+        return self.receipts.result()

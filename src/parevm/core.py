@@ -340,6 +340,13 @@ class Core:
         _check(lib.pv_sched_finish_validation(self._core, tx, aborted, self._task), "finish_validation")
         return _follow_up(self._task)
 
+    def try_commit(self, tx: int) -> int | None:
+        """The ordered commit's step for tx, the lowest transaction not yet committed: the
+        incarnation that is now final, or None (not yet: see pv_sched_try_commit)."""
+        if _check(lib.pv_sched_try_commit(self._core, tx, self._wait), "try_commit"):
+            return int(self._wait[0])
+        return None
+
     def executing(self, tx: int) -> bool:
         """True while an incarnation of tx is executing."""
         return bool(_check(lib.pv_sched_executing(self._core, tx), "executing"))

@@ -1,9 +1,9 @@
 """The parallel executor: Block-STM over worker processes forked per block, sharing the native core.
 
 Per block: map a shared region, fork the workers (they inherit the prepared pre-state), collect
-each incarnation's Outcome from their pipes until the scheduler is done, then commit in order.
-A worker that dies or stalls costs a re-run of the block, never a wrong or hung result;
-capacity running out grows the region and re-runs.
+each incarnation's Outcome from their pipes and commit in order as transactions become final,
+until the scheduler is done. A worker that dies or stalls costs a re-run of the block, never a
+wrong or hung result; capacity running out grows the region and re-runs.
 """
 
 import ctypes
@@ -17,8 +17,9 @@ from multiprocessing.connection import Connection, wait
 from typing import cast
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
+from eth.vm.forks.byzantium import ByzantiumVM
 
-from .commit import commit_block
+from .commit import OrderedCommit
 from .crypto import KzgSetupNeeded, kzg_setup_loaded, load_kzg_setup
 from .core import CapacityError, Core
 from .errors import ParevmError
@@ -89,17 +90,10 @@ class ParallelExecutor(ParevmExecutor):
             attempt_started = time.perf_counter()
             try:
                 with Core(**limits) as core:
-                    started = time.perf_counter()
-                    outcomes = self._run(core, vm, transactions)
-                    stats.phases["parallel"] = time.perf_counter() - started
-                    stats.record_core(core)
+                    outcomes, commit = self._attempt(core, vm, transactions, base_header, stats)
                     if self.keys:
                         stats.record_keys(core, outcomes)
-                    started = time.perf_counter()
-                    header, receipts = commit_block(
-                        vm, transactions, base_header, outcomes, core.tx_writes, core.code_get
-                    )
-                    stats.phases["commit"] = time.perf_counter() - started
+                header, receipts = commit.result()
                 return header, receipts, tuple(outcomes)
             except KzgSetupNeeded:
                 if not kzg_setup_loaded():  # not a failed attempt: load and re-run
@@ -121,10 +115,53 @@ class ParallelExecutor(ParevmExecutor):
         stats.fallback = failed
         return SequentialExecutor().execute(vm, transactions, base_header)
 
+    def _attempt(
+        self,
+        core: Core,
+        vm: VirtualMachineAPI,
+        transactions: Sequence[SignedTransactionAPI],
+        base_header: BlockHeaderAPI,
+        stats: ExecutionStats,
+    ) -> tuple[list[Outcome], OrderedCommit]:
+        """One parallel run of the block, committed. From Byzantium on the workers make the
+        receipts, so the commit runs beside them (a retry then first rolls back what it
+        applied); before, receipts hold state roots, and it runs after them."""
+        commit = OrderedCommit(vm, transactions, base_header, core.tx_writes, core.code_get)
+        final: list[int] = []  # the committed incarnation of each transaction, in order
+        beside = isinstance(vm, ByzantiumVM)
+        snapshot = vm.state.snapshot() if beside else None
+        try:
+            started = time.perf_counter()
+            latest = self._run(core, vm, transactions, (commit, final) if beside else None, stats)
+            stats.phases["parallel"] = time.perf_counter() - started
+            stats.record_core(core)
+            started = time.perf_counter()
+            commit.advance(core, final, latest)
+            stats.phases["commit"] = time.perf_counter() - started
+            if commit.count != len(transactions):
+                raise EngineError(f"the block is done, but transaction {commit.count} could not be committed")
+        except (KzgSetupNeeded, CapacityError, WorkerLost):
+            if snapshot is not None:  # the re-run starts from the state before the transactions
+                vm.state.revert(snapshot)
+            raise
+        except BaseException:
+            if snapshot is not None:  # an invalid block: what was applied stays, as in py-evm
+                vm.state.commit(snapshot)
+            raise
+        if snapshot is not None:
+            vm.state.commit(snapshot)
+        return [latest[tx][1] for tx in range(len(transactions))], commit
+
     def _run(
-        self, core: Core, vm: VirtualMachineAPI, transactions: Sequence[SignedTransactionAPI]
-    ) -> list[Outcome]:
-        """Fork the workers, gather outcomes (latest incarnation wins) until all have exited.
+        self,
+        core: Core,
+        vm: VirtualMachineAPI,
+        transactions: Sequence[SignedTransactionAPI],
+        beside: tuple[OrderedCommit, list[int]] | None,
+        stats: ExecutionStats,
+    ) -> dict[int, tuple[int, Outcome]]:
+        """Fork the workers, gather outcomes (latest incarnation wins) until all have exited,
+        committing beside them where `beside` is given.
 
         Plain os.fork rather than multiprocessing.Process: the engine must also run inside
         daemonic processes (process pools, cluster workers), which multiprocessing forbids
@@ -149,14 +186,20 @@ class ParallelExecutor(ParevmExecutor):
                 writer.close()
                 readers[reader] = pid
             self.worker_pids = list(readers.values())
-            latest = self._gather(readers)
+            latest = self._gather(readers, core, beside, stats)
         finally:
             self._reap(readers)
         if not core.done() or len(latest) != len(transactions):
             raise WorkerLost("the workers stopped before the block was done")
-        return [latest[tx][1] for tx in range(len(transactions))]
+        return latest
 
-    def _gather(self, readers: dict[Connection, int]) -> dict[int, tuple[int, Outcome]]:
+    def _gather(
+        self,
+        readers: dict[Connection, int],
+        core: Core,
+        beside: tuple[OrderedCommit, list[int]] | None,
+        stats: ExecutionStats,
+    ) -> dict[int, tuple[int, Outcome]]:
         latest: dict[int, tuple[int, Outcome]] = {}
         open_readers = list(readers)
         cpu, _ = _worker_times(readers.values())
@@ -194,6 +237,11 @@ class ParallelExecutor(ParevmExecutor):
                 for tx, incarnation, outcome in cast(list[tuple[int, int, Outcome]], message[1]):
                     if tx not in latest or latest[tx][0] <= incarnation:
                         latest[tx] = (incarnation, outcome)
+            if beside is not None:
+                started = time.perf_counter()
+                commit, final = beside
+                commit.advance(core, final, latest)
+                stats.phases["commit_beside"] = stats.phases.get("commit_beside", 0.0) + time.perf_counter() - started
         return latest
 
     def _reap(self, readers: dict[Connection, int]) -> None:
