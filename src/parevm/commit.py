@@ -40,6 +40,7 @@ class OrderedCommit:
         self.code_of = code_of
         self.receipts = Receipts(base_header)
         self.count = 0  # transactions committed
+        self.final: list[int] = []  # per transaction, the incarnation the core made final
 
     def add(self, outcome: Outcome) -> None:
         """Commits the next transaction, whose final outcome this is."""
@@ -60,19 +61,19 @@ class OrderedCommit:
         self.receipts.add(vm, transaction, receipt)
         self.count += 1
 
-    def advance(self, core: Core, final: list[int], latest: Mapping[int, tuple[int, Outcome]]) -> None:
-        """Commits every transaction that can be now: the core makes the next one final (its
-        incarnation appended to `final`) and its worker has sent that incarnation's outcome
-        (`latest`: the newest incarnation and outcome received per transaction)."""
+    def advance(self, core: Core, latest: Mapping[int, tuple[int, Outcome]]) -> None:
+        """Commits every transaction that can be now: the core makes the next one final and
+        its worker has sent that incarnation's outcome (`latest`: the newest incarnation and
+        outcome received per transaction)."""
         while self.count < len(self.transactions):
             tx = self.count
-            if len(final) == tx:
+            if len(self.final) == tx:
                 incarnation = core.try_commit(tx)
                 if incarnation is None:
                     return
-                final.append(incarnation)
+                self.final.append(incarnation)
             received = latest.get(tx)
-            if received is None or received[0] != final[tx]:
+            if received is None or received[0] != self.final[tx]:
                 return
             self.add(received[1])
 

@@ -127,16 +127,15 @@ class ParallelExecutor(ParevmExecutor):
         receipts, so the commit runs beside them (a retry then first rolls back what it
         applied); before, receipts hold state roots, and it runs after them."""
         commit = OrderedCommit(vm, transactions, base_header, core.tx_writes, core.code_get)
-        final: list[int] = []  # the committed incarnation of each transaction, in order
         beside = isinstance(vm, ByzantiumVM)
         snapshot = vm.state.snapshot() if beside else None
         try:
             started = time.perf_counter()
-            latest = self._run(core, vm, transactions, (commit, final) if beside else None, stats)
+            latest = self._run(core, vm, transactions, commit if beside else None, stats)
             stats.phases["parallel"] = time.perf_counter() - started
             stats.record_core(core)
             started = time.perf_counter()
-            commit.advance(core, final, latest)
+            commit.advance(core, latest)
             stats.phases["commit"] = time.perf_counter() - started
             if commit.count != len(transactions):
                 raise EngineError(f"the block is done, but transaction {commit.count} could not be committed")
@@ -157,7 +156,7 @@ class ParallelExecutor(ParevmExecutor):
         core: Core,
         vm: VirtualMachineAPI,
         transactions: Sequence[SignedTransactionAPI],
-        beside: tuple[OrderedCommit, list[int]] | None,
+        beside: OrderedCommit | None,
         stats: ExecutionStats,
     ) -> dict[int, tuple[int, Outcome]]:
         """Fork the workers, gather outcomes (latest incarnation wins) until all have exited,
@@ -197,7 +196,7 @@ class ParallelExecutor(ParevmExecutor):
         self,
         readers: dict[Connection, int],
         core: Core,
-        beside: tuple[OrderedCommit, list[int]] | None,
+        beside: OrderedCommit | None,
         stats: ExecutionStats,
     ) -> dict[int, tuple[int, Outcome]]:
         latest: dict[int, tuple[int, Outcome]] = {}
@@ -239,8 +238,7 @@ class ParallelExecutor(ParevmExecutor):
                         latest[tx] = (incarnation, outcome)
             if beside is not None:
                 started = time.perf_counter()
-                commit, final = beside
-                commit.advance(core, final, latest)
+                beside.advance(core, latest)
                 stats.phases["commit_beside"] = stats.phases.get("commit_beside", 0.0) + time.perf_counter() - started
         return latest
 
