@@ -152,6 +152,29 @@ def test_bad_arguments_are_errors(core):
         core.next_task()
 
 
+def test_commit_makes_the_lowest_transaction_final_in_order(core):
+    with pytest.raises(NativeError):
+        core.try_commit(1)  # transaction 0 first
+    assert core.try_commit(0) is None  # not executed yet
+    assert core.next_task() == (TaskKind.EXECUTE, 0, 0)
+    assert core.next_task().kind == TaskKind.NONE  # 0 executing: nothing to validate
+    assert core.next_task() == (TaskKind.EXECUTE, 1, 0)
+    publish(core, 1, 0, [], [(slot(1), *core.read(1, slot(1)))])
+    core.finish_execution(1, 0, False)
+    publish(core, 0, 0, [(slot(1), 5, False)])
+    core.finish_execution(0, 0, True)
+    assert core.try_commit(0) == 0
+    assert not core.try_validation_abort(0, 0)  # final
+    assert core.try_commit(1) is None  # its read went stale: aborted, to execute again
+    task = core.next_task()
+    while task.kind != TaskKind.EXECUTE:
+        task = core.next_task()
+    assert task == (TaskKind.EXECUTE, 1, 1)
+    publish(core, 1, 1, [], [(slot(1), *core.read(1, slot(1)))])
+    core.finish_execution(1, 1, False)
+    assert core.try_commit(1) == 1
+
+
 def test_scheduler_hands_out_tasks_lowest_first(core):
     for tx in range(8):
         assert core.next_task() == (TaskKind.EXECUTE, tx, 0)

@@ -180,6 +180,7 @@ class Core:
         self._count = ffi.new("uint32_t *")
         self._flag = ffi.new("int *")
         self._wait = ffi.new("uint32_t *")
+        self._incarnation = ffi.new("uint32_t *")
         self._reads = ffi.new("pv_read[]", 64)
         self._writes = ffi.new("pv_write[]", 64)
         self._code = ffi.new("uint8_t[]", 32 * 1024)
@@ -343,8 +344,8 @@ class Core:
     def try_commit(self, tx: int) -> int | None:
         """The ordered commit's step for tx, the lowest transaction not yet committed: the
         incarnation that is now final, or None (not yet: see pv_sched_try_commit)."""
-        if _check(lib.pv_sched_try_commit(self._core, tx, self._wait), "try_commit"):
-            return int(self._wait[0])
+        if _check(lib.pv_sched_try_commit(self._core, tx, self._incarnation), "try_commit"):
+            return int(self._incarnation[0])
         return None
 
     def executing(self, tx: int) -> bool:
