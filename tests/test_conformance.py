@@ -1,6 +1,7 @@
 """The consensus suite through the drop-in: every fixture file, every test in it, imported by a
 py-evm chain configured with the parallel engine's VMs (every block forced into the engine) and
-by the same chain on py-evm's own VMs; a sample of the files through the sequential reference."""
+by the same chain on py-evm's own VMs; a sample of the files through the sequential reference, and another through one worker whose
+parent commits beside it."""
 
 import pytest
 
@@ -85,3 +86,15 @@ def test_a_block_expected_to_fail_must_fail(tmp_path):
     outcome = run_fixture(case, Engine(mode="sequential"))
     assert not outcome.passed
     assert "imported, but the fixture expects" in outcome.message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", _files()[5::10], ids=_ids)
+def test_fixture_file_one_worker_commit_beside_sample(path):
+    """Every tenth file (not the sequential sample's) through one worker: the parent, with a
+    core of its own, commits beside it (the full suite's two workers on two cores commit after)."""
+    engine = Engine(1, min_txs=0)
+    if not engine._executor.beside:
+        pytest.skip("a single core: no core is left for the parent to commit beside the worker")
+    outcomes = [run_fixture(case, engine) for case in load_fixture_file(path)]
+    assert not _failures(outcomes), "\n".join(_failures(outcomes)[:5])

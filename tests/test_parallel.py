@@ -192,7 +192,7 @@ def test_a_rerun_first_rolls_back_what_the_lost_run_committed(monkeypatch, tmp_p
         os.kill(os.getpid(), signal.SIGKILL)
 
     _once_in_a_worker(monkeypatch, tmp_path / "hit", die_late, at=250)
-    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0))
+    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0, beside=True))
     assert result.stats.retries and "worker lost" in result.stats.retries[0]
     assert len(committed) > 300  # the lost run had committed transactions, since rolled back
 
