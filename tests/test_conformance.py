@@ -1,7 +1,7 @@
 """The consensus suite through the drop-in: every fixture file, every test in it, imported by a
 py-evm chain configured with the parallel engine's VMs (every block forced into the engine) and
-by the same chain on py-evm's own VMs; a sample of the files through the sequential reference, and another through one worker whose
-parent commits beside it."""
+by the same chain on py-evm's own VMs; a sample of the files through the sequential reference,
+and another through one worker whose parent commits beside it."""
 
 import pytest
 
