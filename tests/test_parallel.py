@@ -3,6 +3,7 @@ small-block fallback, worker faults, invalid transactions, conflicting transacti
 
 import os
 import signal
+import struct
 import threading
 import time
 
@@ -171,6 +172,26 @@ def test_a_killed_worker_costs_a_rerun_not_a_wrong_result(monkeypatch, tmp_path)
     result = same_result(_big_block(), ParallelExecutor(2, min_txs=0))
     assert result.stats.retries and "worker lost" in result.stats.retries[0]
     assert result.stats.parallel
+
+
+def test_a_worker_killed_while_it_sends_costs_a_rerun(monkeypatch, tmp_path):
+    """A worker killed halfway through writing a batch leaves the parent half a message (the
+    soak test hit this): a lost worker, not an error out of the pipe."""
+    from parevm.worker import Worker
+
+    flush = Worker.flush
+
+    def cut_off(self):
+        try:
+            os.close(os.open(tmp_path / "hit", os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return flush(self)
+        os.write(self.results.fileno(), struct.pack("!i", 1000) + b"\x80" * 10)  # 10 of 1000 bytes
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(Worker, "flush", cut_off)
+    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0))
+    assert result.stats.retries and "cut off" in result.stats.retries[0]
 
 
 def test_a_rerun_first_rolls_back_what_the_lost_run_committed(monkeypatch, tmp_path):

@@ -231,6 +231,8 @@ class ParallelExecutor(ParevmExecutor):
                     if status != 0:
                         raise WorkerLost(f"a worker ended with wait status {status}") from None
                     continue
+                except OSError as cut:  # a worker killed while it wrote a message
+                    raise WorkerLost(f"a worker's message was cut off ({cut})") from None
                 if message[0] == "full":
                     raise CapacityError(message[1])
                 if message[0] == "kzg":
