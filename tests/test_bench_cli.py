@@ -4,6 +4,9 @@ import json
 
 import pytest
 
+from parevm import Engine, load_block_file
+from parevm.copies import slowest_copy_seconds
+from parevm.errors import ParevmError
 from parevm.jsonfile import read_json
 
 from .conftest import MAINNET, require
@@ -47,6 +50,11 @@ def test_bench_workloads_writes_json_markdown_and_plot(tmp_path):
     sequential = {r["name"]: r["seconds"] for r in rows if r["mode"] == "sequential"}
     for row in rows:
         assert row["speedup_vs_sequential"] == pytest.approx(sequential[row["name"]] / row["seconds"], rel=1e-3)
+    for row in rows:  # two copies of the sequential replay at once: the ceiling of 2 workers
+        shared = row["mode"] == "parallel" and row["workers"] == 2
+        assert (row["copies_seconds"] is not None) == shared == (row["machine_ceiling"] is not None)
+        if shared:
+            assert row["machine_ceiling"] == pytest.approx(2 * sequential[row["name"]] / row["copies_seconds"], rel=1e-3)
     counter = [r for r in rows if r["name"] == "counter"]
     assert all(r["bound"] == pytest.approx(1.0, abs=1e-3) for r in counter)  # one storage slot: a chain
     assert all(r["gas"] == counter[0]["gas"] > 10 * 21_000 for r in counter)
@@ -78,6 +86,16 @@ def test_bench_corpus_has_a_total_and_goes_on_past_a_bad_file(tmp_path):
         assert total["bound"] == pytest.approx(work / sum(r["critical_path_seconds"] for r in blocks), rel=1e-3)
     for row in rows:
         assert 1.0 <= row["scheduled_at_workers"] <= min(row["bound"], row["workers"]) + 1e-3
+
+
+def test_a_failed_copy_of_the_sequential_replay_is_an_error():
+    """The ceiling's copies run in forked processes: one that fails must not pass for a time."""
+    engine = Engine(mode="sequential")
+    block = load_block_file(require(MAINNET / "46147.json.gz"))
+    assert slowest_copy_seconds(engine, block, 2) > 0
+    engine.close()  # a closed engine refuses to run the block, in each copy
+    with pytest.raises(ParevmError, match="2 of 2 concurrent copies"):
+        slowest_copy_seconds(engine, block, 2)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ checks, and every parallel result must equal the first sequential one. A run's t
 whole replay (pre-state, system calls, transactions, roots) less the post-state diff, which
 plain py-evm does not compute. The block's bound comes from one extra, untimed run that
 analyzes it (see analysis); it limits the transaction phase, which `execute_seconds` times.
+For each worker count above 1 the rotation also times that many copies of the sequential
+replay at once (see copies): the ceiling this machine puts on that many workers.
 """
 
 import gc
@@ -16,6 +18,7 @@ from typing import Any
 
 from .analysis import Limits, analyze_block
 from .blockinput import BlockInput
+from .copies import slowest_copy_seconds
 from .errors import ParevmError
 from .modes import Mode, engine_for
 from .progress import Progress
@@ -51,6 +54,7 @@ class Row:
     limits: Limits
     checks_ok: bool
     fallback: str | None = None
+    copies_seconds: float | None = None  # parallel, workers > 1: `workers` sequential copies at once
     speedup_vs_sequential: float = 1.0
     speedup_vs_pyevm: float = 1.0
     execute_speedup: float = 1.0  # of the transaction phase, against sequential's
@@ -58,6 +62,14 @@ class Row:
     @property
     def efficiency(self) -> float:
         return self.speedup_vs_sequential / self.workers
+
+    @property
+    def machine_ceiling(self) -> float | None:
+        """The speedup `workers` perfectly divided copies of sequential's work reach here."""
+        if self.copies_seconds is None:
+            return None
+        sequential_seconds = self.seconds * self.speedup_vs_sequential
+        return self.workers * sequential_seconds / self.copies_seconds
 
     @property
     def tx_per_second(self) -> float:
@@ -96,6 +108,8 @@ class Row:
             "speedup_vs_pyevm": round(self.speedup_vs_pyevm, 4),
             "execute_speedup_vs_sequential": round(self.execute_speedup, 4),
             "efficiency": round(self.efficiency, 4),
+            "copies_seconds": None if self.copies_seconds is None else round(self.copies_seconds, 6),
+            "machine_ceiling": None if self.machine_ceiling is None else round(self.machine_ceiling, 4),
             "reexecutions_per_tx": round(self.reexecutions_per_tx, 4),
             "work_seconds": round(self.limits.work, 6),
             "critical_path_seconds": round(self.limits.path, 6),
@@ -111,9 +125,14 @@ def modes(workers: Sequence[int]) -> list[tuple[str, int]]:
     return [("py-evm", 1), ("sequential", 1)] + [("parallel", w) for w in workers]
 
 
+def copy_counts(workers: Sequence[int]) -> list[int]:
+    """The worker counts whose machine ceiling is measured (one worker has none to share)."""
+    return sorted({count for count in workers if count > 1})
+
+
 def steps(targets: int, workers: Sequence[int], repeat: int) -> int:
     """Progress steps: per target, loading, analyzing and every timed run."""
-    return targets * (2 + repeat * len(modes(workers)))
+    return targets * (2 + repeat * (len(modes(workers)) + len(copy_counts(workers))))
 
 
 Measured = tuple[list[Row], str | None]
@@ -152,16 +171,22 @@ def _target(
     block = target.load()
     analysis = analyze_block(block, target.name)
     note(f"{target.name}: analyzed")
-    order = list(engines)
-    runs: dict[tuple[str, int], list[BlockResult]] = {key: [] for key in order}
+    runs: dict[tuple[str, int], list[BlockResult]] = {key: [] for key in engines}
+    copies: dict[int, list[float]] = {
+        count: [] for count in copy_counts([count for mode, count in engines if mode == "parallel"])
+    }
+    order = list(engines) + [("copies", count) for count in copies]
     for run in range(repeat):
         for key in order[run % len(order):] + order[: run % len(order)]:
             gc.collect()
-            runs[key].append(engines[key].execute(block))
+            if key[0] == "copies":
+                copies[key[1]].append(slowest_copy_seconds(engines[("sequential", 1)], block, key[1]))
+            else:
+                runs[key].append(engines[key].execute(block))
             note(f"{target.name}: {key[0]} {key[1]}")
     reference = runs[("sequential", 1)][0]
     analysis_ok = _same(analysis.result, reference)
-    limits = analysis.limits({count for _, count in order})
+    limits = analysis.limits({count for _, count in engines})
     rows = []
     for (mode, count), results in runs.items():
         stats = [r.stats for r in results if r.stats is not None]
@@ -182,6 +207,7 @@ def _target(
                 mode == "py-evm" or (analysis_ok and all(_same(r, reference) for r in results))
             ),
             fallback=next((s.fallback for s in stats if s.fallback), None),
+            copies_seconds=statistics.median(copies[count]) if mode == "parallel" and count in copies else None,
         ))
     _speedups(rows)
     return rows
@@ -222,6 +248,13 @@ def _totals(rows: list[Row]) -> list[Row]:
             reexecutions=sum(r.reexecutions for r in mine),
             limits=limits,
             checks_ok=all(r.checks_ok for r in mine),
+            copies_seconds=_sum_or_none([r.copies_seconds for r in mine]),
         ))
     _speedups(totals)
     return totals
+
+
+def _sum_or_none(values: Sequence[float | None]) -> float | None:
+    """A total's copies seconds: only where every block has them."""
+    present = [value for value in values if value is not None]
+    return sum(present) if len(present) == len(values) else None

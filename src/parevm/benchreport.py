@@ -14,11 +14,13 @@ from .table import render
 
 HEADERS = (
     "name", "mode", "workers", "txs", "Mgas", "seconds", "tx/s", "Mgas/s", "vs seq", "vs py-evm",
-    "efficiency", "exec vs seq", "reexec/tx", "bound", "sched@w", "checks",
+    "efficiency", "exec vs seq", "machine", "of machine", "reexec/tx", "bound", "sched@w", "checks",
 )
 LEGEND = (
     "seconds: median whole replay less the post-state diff; vs seq, vs py-evm: speedup; "
-    "exec vs seq: speedup of the transaction phase alone;\nbound: total work / critical path "
+    "exec vs seq: speedup of the transaction phase alone;\nmachine: the speedup that as many copies of "
+    "the sequential replay run at once reach here (the machine's ceiling for that many workers), "
+    "of machine: vs seq over it;\nbound: total work / critical path "
     "(transaction phase, `parevm analyze`); sched@w: the graph's ideal schedule on that many workers"
 )
 
@@ -28,10 +30,16 @@ def cells(row: Row) -> list[object]:
         row.name, row.mode, row.workers, row.txs, round(row.gas / 1e6, 2), row.seconds,
         round(row.tx_per_second), round(row.gas_per_second / 1e6, 2),
         row.speedup_vs_sequential, row.speedup_vs_pyevm, row.efficiency, row.execute_speedup,
+        *_ceiling(row),
         round(row.reexecutions_per_tx, 3), round(row.bound, 2),
         round(row.scheduled, 2),
         ("ok" if row.checks_ok else "FAILED") + (" (fallback)" if row.fallback else ""),
     ]
+
+
+def _ceiling(row: Row) -> tuple[object, object]:
+    ceiling = row.machine_ceiling
+    return ("", "") if ceiling is None else (ceiling, row.speedup_vs_sequential / ceiling)
 
 
 def table(rows: Sequence[Row]) -> str:
