@@ -3,7 +3,6 @@ small-block fallback, worker faults, invalid transactions, conflicting transacti
 
 import os
 import signal
-import struct
 import threading
 import time
 
@@ -174,9 +173,9 @@ def test_a_killed_worker_costs_a_rerun_not_a_wrong_result(monkeypatch, tmp_path)
     assert result.stats.parallel
 
 
-def test_a_worker_killed_while_it_sends_costs_a_rerun(monkeypatch, tmp_path):
-    """A worker killed halfway through writing a batch leaves the parent half a message (the
-    soak test hit this): a lost worker, not an error out of the pipe."""
+def _half_a_message_then(monkeypatch, tmp_path, signal_number):
+    """The first worker to flush a batch writes half of it, then sends itself the signal."""
+    from parevm.frames import frame
     from parevm.worker import Worker
 
     flush = Worker.flush
@@ -186,12 +185,35 @@ def test_a_worker_killed_while_it_sends_costs_a_rerun(monkeypatch, tmp_path):
             os.close(os.open(tmp_path / "hit", os.O_CREAT | os.O_EXCL))
         except FileExistsError:
             return flush(self)
-        os.write(self.results.fileno(), struct.pack("!i", 1000) + b"\x80" * 10)  # 10 of 1000 bytes
-        os.kill(os.getpid(), signal.SIGKILL)
+        message = frame(("outcomes", self.pending))
+        os.write(self.results.fd, message[: len(message) // 2])
+        os.kill(os.getpid(), signal_number)
+        return flush(self)  # only a stopped worker comes back here
 
     monkeypatch.setattr(Worker, "flush", cut_off)
+
+
+def test_a_worker_killed_while_it_sends_costs_a_rerun(monkeypatch, tmp_path):
+    """A worker killed halfway through writing a batch leaves the parent half a message (the
+    soak test hit this): a lost worker, not an error out of the pipe."""
+    _half_a_message_then(monkeypatch, tmp_path, signal.SIGKILL)
     result = same_result(_big_block(), ParallelExecutor(2, min_txs=0))
-    assert result.stats.retries and "cut off" in result.stats.retries[0]
+    assert result.stats.retries == ["worker lost: a worker ended with wait status 9, in the middle of a message"]
+
+
+def test_a_worker_stopped_while_it_sends_is_detected(monkeypatch, tmp_path):
+    """Half a message must not block the parent's read: the stall check sees the worker
+    stopped and the block is run again."""
+    _half_a_message_then(monkeypatch, tmp_path, signal.SIGSTOP)
+    executor = ParallelExecutor(2, min_txs=0, stall_seconds=2)
+    # Should the parent block, resume the workers so that the test fails instead of hanging.
+    watchdog = threading.Timer(60, lambda: [os.kill(pid, signal.SIGCONT) for pid in executor.worker_pids])
+    watchdog.start()
+    try:
+        result = same_result(_big_block(), executor)
+    finally:
+        watchdog.cancel()
+    assert result.stats.retries == ["worker lost: no progress for 2 s, a worker stopped"]
 
 
 def test_a_rerun_first_rolls_back_what_the_lost_run_committed(monkeypatch, tmp_path):

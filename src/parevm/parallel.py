@@ -7,14 +7,13 @@ wrong or hung result; capacity running out grows the region and re-runs.
 """
 
 import ctypes
-import multiprocessing
 import os
 import signal
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from multiprocessing.connection import Connection, wait
-from typing import cast
+from multiprocessing.connection import wait
+from typing import Any, cast
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
 from eth.vm.forks.byzantium import ByzantiumVM
@@ -23,6 +22,7 @@ from .commit import OrderedCommit
 from .crypto import KzgSetupNeeded, kzg_setup_loaded, load_kzg_setup
 from .core import CapacityError, Core
 from .errors import ParevmError
+from .frames import Inbox, Outbox
 from .outcome import Outcome
 from .sequential import Executed, ParevmExecutor, SequentialExecutor
 from .stats import ExecutionStats
@@ -171,23 +171,23 @@ class ParallelExecutor(ParevmExecutor):
         to have children.
         """
         state_class = type(vm).fork_state_class  # type: ignore[attr-defined]
-        readers: dict[Connection, int] = {}
+        readers: dict[Inbox, int] = {}
         parent = os.getpid()
         try:
             for _ in range(self.workers):
-                reader, writer = multiprocessing.Pipe(duplex=False)
+                read, write = os.pipe()
                 pid = os.fork()
                 if pid == 0:  # the worker
                     status = 1
                     try:
                         _bind_to(parent)
-                        reader.close()
-                        Worker(core, vm, state_class, transactions, writer).run()
+                        os.close(read)
+                        Worker(core, vm, state_class, transactions, Outbox(write)).run()
                         status = 0
                     finally:
                         os._exit(status)
-                writer.close()
-                readers[reader] = pid
+                os.close(write)
+                readers[Inbox(read)] = pid
             self.worker_pids = list(readers.values())
             latest = self._gather(readers, core, beside, stats)
         finally:
@@ -198,7 +198,7 @@ class ParallelExecutor(ParevmExecutor):
 
     def _gather(
         self,
-        readers: dict[Connection, int],
+        readers: dict[Inbox, int],
         core: Core,
         beside: OrderedCommit | None,
         stats: ExecutionStats,
@@ -207,7 +207,7 @@ class ParallelExecutor(ParevmExecutor):
         open_readers = list(readers)
         cpu, _ = _worker_times(readers.values())
         while open_readers:
-            ready = cast(list[Connection], wait(open_readers, timeout=self.stall_seconds))
+            ready = cast(list[Inbox], wait(cast(list[Any], open_readers), timeout=self.stall_seconds))
             if not ready:
                 # No incarnation finished in the window: stuck, unless the workers computed
                 # for a good part of it (one transaction can run for minutes in a pure-Python
@@ -222,33 +222,30 @@ class ParallelExecutor(ParevmExecutor):
                     raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s")
                 continue
             for reader in ready:
-                try:
-                    message = reader.recv()
-                except EOFError:
+                for message in reader.receive():
+                    if message[0] == "full":
+                        raise CapacityError(message[1])
+                    if message[0] == "kzg":
+                        raise KzgSetupNeeded
+                    if message[0] == "crash":
+                        raise EngineError(f"a worker failed:\n{message[1]}")
+                    for tx, incarnation, outcome in cast(list[tuple[int, int, Outcome]], message[1]):
+                        if tx not in latest or latest[tx][0] <= incarnation:
+                            latest[tx] = (incarnation, outcome)
+                if reader.ended:
                     open_readers.remove(reader)
                     _, status = os.waitpid(readers[reader], 0)
                     readers[reader] = 0
-                    if status != 0:
-                        raise WorkerLost(f"a worker ended with wait status {status}") from None
-                    continue
-                except OSError as cut:  # a worker killed while it wrote a message
-                    raise WorkerLost(f"a worker's message was cut off ({cut})") from None
-                if message[0] == "full":
-                    raise CapacityError(message[1])
-                if message[0] == "kzg":
-                    raise KzgSetupNeeded
-                if message[0] == "crash":
-                    raise EngineError(f"a worker failed:\n{message[1]}")
-                for tx, incarnation, outcome in cast(list[tuple[int, int, Outcome]], message[1]):
-                    if tx not in latest or latest[tx][0] <= incarnation:
-                        latest[tx] = (incarnation, outcome)
+                    if status != 0 or reader.cut_off:
+                        cut = ", in the middle of a message" if reader.cut_off else ""
+                        raise WorkerLost(f"a worker ended with wait status {status}{cut}")
             if beside is not None:
                 started = time.perf_counter()
                 beside.advance(core, latest)
                 stats.phases["commit_beside"] = stats.phases.get("commit_beside", 0.0) + time.perf_counter() - started
         return latest
 
-    def _reap(self, readers: dict[Connection, int]) -> None:
+    def _reap(self, readers: dict[Inbox, int]) -> None:
         """Kill and wait for every worker still running; close the pipes."""
         for reader, pid in readers.items():
             if pid:

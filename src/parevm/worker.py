@@ -9,7 +9,6 @@ import functools
 import time
 import traceback
 from collections.abc import Sequence
-from multiprocessing.connection import Connection
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,6 +21,7 @@ from eth_utils import ValidationError
 
 from .core import SPINS, CapacityError, Core, Task, TaskKind, pause
 from .crypto import KzgSetupNeeded, refuse_kzg_loading
+from .frames import Outbox
 from .outcome import Outcome
 from .statedb import AncestorLookup, StorageCollision
 from .txview import BaseReads, Blocked, TrackingAccountDB, lazy_sender
@@ -97,7 +97,7 @@ class Worker:
         vm: VirtualMachineAPI,
         fork_state_class: type[StateAPI],
         transactions: Sequence[SignedTransactionAPI],
-        results: Connection,
+        results: Outbox,
     ) -> None:
         self.core = core
         self.pre = vm.state
