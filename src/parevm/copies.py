@@ -7,19 +7,24 @@ beside the engine and reports each parallel row against it.
 """
 
 import os
+import signal
 import struct
+from typing import BinaryIO
 
 from .blockinput import BlockInput
 from .engine import Engine
 from .errors import ParevmError
+from .parallel import bind_to
 
 
 def slowest_copy_seconds(engine: Engine, block: BlockInput, copies: int) -> float:
     """Forks `copies` processes that replay `block` with `engine` together (released at once,
     after every fork) and returns the slowest one's replay seconds, less the post-state diff
-    as the bench counts a run: their work divided by it is what the machine does at once."""
+    as the bench counts a run: their work divided by it is what the machine does at once.
+    Copies are bound to this process like the engine's workers: stopped with it, never left."""
     go_read, go_write = os.pipe()
-    children: list[tuple[int, int]] = []
+    running: dict[int, BinaryIO] = {}  # pid: the read end of its pipe
+    parent = os.getpid()
     try:
         for _ in range(copies):
             read, write = os.pipe()
@@ -27,6 +32,7 @@ def slowest_copy_seconds(engine: Engine, block: BlockInput, copies: int) -> floa
             if pid == 0:  # the copy
                 status = 1
                 try:
+                    bind_to(parent)
                     os.close(go_write)
                     os.read(go_read, 1)  # EOF once the parent has forked every copy
                     result = engine.execute(block)
@@ -35,21 +41,33 @@ def slowest_copy_seconds(engine: Engine, block: BlockInput, copies: int) -> floa
                 finally:
                     os._exit(status)
             os.close(write)
-            children.append((pid, read))
-    finally:
-        os.close(go_read)
+            running[pid] = os.fdopen(read, "rb")
         os.close(go_write)
+        go_write = -1
+        return _slowest(running)
+    finally:
+        if go_write >= 0:
+            os.close(go_write)
+        os.close(go_read)
+        for pid, pipe in running.items():  # only where interrupted: stop the copies left
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pipe.close()
+
+
+def _slowest(running: dict[int, BinaryIO]) -> float:
+    """Waits for every copy (each leaves `running` once reaped); the slowest one's seconds."""
+    copies = len(running)
     seconds: list[float] = []
-    failed = 0
-    for pid, read in children:
-        with os.fdopen(read, "rb") as pipe:
-            reported = pipe.read()
+    while running:
+        pid, pipe = next(iter(running.items()))
+        reported = pipe.read()
         _, status = os.waitpid(pid, 0)
-        if status or len(reported) != 8:
-            failed += 1
-        else:
+        del running[pid]
+        pipe.close()
+        if status == 0 and len(reported) == 8:
             (copy_seconds,) = struct.unpack("!d", reported)
             seconds.append(copy_seconds)
-    if failed:
-        raise ParevmError(f"{failed} of {copies} concurrent copies of the sequential replay failed")
+    if len(seconds) < copies:
+        raise ParevmError(f"{copies - len(seconds)} of {copies} concurrent copies of the sequential replay failed")
     return max(seconds)

@@ -180,7 +180,7 @@ class ParallelExecutor(ParevmExecutor):
                 if pid == 0:  # the worker
                     status = 1
                     try:
-                        _bind_to(parent)
+                        bind_to(parent)
                         os.close(read)
                         Worker(core, vm, state_class, transactions, Outbox(write)).run()
                         status = 0
@@ -258,7 +258,7 @@ class ParallelExecutor(ParevmExecutor):
         self.worker_pids = []
 
 
-def _bind_to(parent: int) -> None:
+def bind_to(parent: int) -> None:
     """A worker's signals: Ctrl-C reaches the whole process group, but stopping the workers
     is the parent's job (it kills and reaps them), so a worker ignores SIGINT, takes SIGTERM's
     default, and is killed by the kernel if its parent dies first (Linux's PR_SET_PDEATHSIG),
