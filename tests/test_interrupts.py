@@ -113,7 +113,7 @@ def test_fetch_interrupted_while_waiting_for_the_node_writes_nothing(tmp_path):
 def test_a_worker_dies_with_its_parent():
     """Should the parent be killed outright (no chance to clean up), the kernel kills its
     workers (PR_SET_PDEATHSIG): here a 'worker' that would otherwise sleep for a minute."""
-    from parevm.parallel import bind_to
+    from parevm.children import bind_to
 
     reader, writer = os.pipe()
     parent = os.fork()

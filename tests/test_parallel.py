@@ -205,15 +205,20 @@ def test_a_worker_stopped_while_it_sends_is_detected(monkeypatch, tmp_path):
     """Half a message must not block the parent's read: the stall check sees the worker
     stopped and the block is run again."""
     _half_a_message_then(monkeypatch, tmp_path, signal.SIGSTOP)
+    result = _same_result_with_a_stopped_worker()
+    assert result.stats.retries == ["worker lost: no progress for 2 s, a worker stopped"]
+
+
+def _same_result_with_a_stopped_worker():
+    """_big_block on 2 workers with a 2 s stall limit, one of which stops itself. Should the
+    parent not catch it, the workers are resumed after 60 s: the test fails, not hangs."""
     executor = ParallelExecutor(2, min_txs=0, stall_seconds=2)
-    # Should the parent block, resume the workers so that the test fails instead of hanging.
     watchdog = threading.Timer(60, lambda: [os.kill(pid, signal.SIGCONT) for pid in executor.worker_pids])
     watchdog.start()
     try:
-        result = same_result(_big_block(), executor)
+        return same_result(_big_block(), executor)
     finally:
         watchdog.cancel()
-    assert result.stats.retries == ["worker lost: no progress for 2 s, a worker stopped"]
 
 
 def test_a_rerun_first_rolls_back_what_the_lost_run_committed(monkeypatch, tmp_path):
@@ -252,14 +257,7 @@ def test_a_stopped_worker_is_detected_while_the_others_spin(monkeypatch, tmp_pat
     waiting on it (idle workers made to yield forever instead of sleeping): busy, but stuck."""
     monkeypatch.setattr("parevm.core.SPINS", 10**12)
     _once_in_a_worker(monkeypatch, tmp_path / "hit", lambda: os.kill(os.getpid(), signal.SIGSTOP))
-    executor = ParallelExecutor(2, min_txs=0, stall_seconds=2)
-    # Should the detection fail, resume the workers so that the test fails instead of hanging.
-    watchdog = threading.Timer(60, lambda: [os.kill(pid, signal.SIGCONT) for pid in executor.worker_pids])
-    watchdog.start()
-    try:
-        result = same_result(_big_block(), executor)
-    finally:
-        watchdog.cancel()
+    result = _same_result_with_a_stopped_worker()
     assert result.stats.retries[0] == "worker lost: no progress for 2 s, a worker stopped"
 
 

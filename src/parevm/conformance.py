@@ -189,7 +189,7 @@ def run_entries(
 
 def _pool_signals() -> None:
     """A pool process leaves Ctrl-C to the parent, which then terminates the pool; SIGTERM
-    kills it outright (its engine's workers die with it, see parallel.bind_to)."""
+    kills it outright (its engine's workers die with it, see children.bind_to)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 

@@ -12,34 +12,29 @@ import struct
 from typing import BinaryIO
 
 from .blockinput import BlockInput
+from .children import fork_bound
 from .engine import Engine
 from .errors import ParevmError
-from .parallel import bind_to
 
 
 def slowest_copy_seconds(engine: Engine, block: BlockInput, copies: int) -> float:
     """Forks `copies` processes that replay `block` with `engine` together (released at once,
     after every fork) and returns the slowest one's replay seconds, less the post-state diff
     as the bench counts a run: their work divided by it is what the machine does at once.
-    Copies are bound to this process like the engine's workers: stopped with it, never left."""
+    The copies are bound to this process (see children): killed if it is interrupted."""
     go_read, go_write = os.pipe()
     running: dict[int, BinaryIO] = {}  # pid: the read end of its pipe
-    parent = os.getpid()
     try:
         for _ in range(copies):
             read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the copy
-                status = 1
-                try:
-                    bind_to(parent)
-                    os.close(go_write)
-                    os.read(go_read, 1)  # EOF once the parent has forked every copy
-                    result = engine.execute(block)
-                    os.write(write, struct.pack("!d", result.seconds - result.phases.get("diff", 0.0)))
-                    status = 0
-                finally:
-                    os._exit(status)
+
+            def copy() -> None:
+                os.close(go_write)
+                os.read(go_read, 1)  # EOF once the parent has forked every copy
+                result = engine.execute(block)
+                os.write(write, struct.pack("!d", result.seconds - result.phases.get("diff", 0.0)))
+
+            pid = fork_bound(copy)
             os.close(write)
             running[pid] = os.fdopen(read, "rb")
         os.close(go_write)

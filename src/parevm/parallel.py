@@ -6,10 +6,8 @@ until the scheduler is done. A worker that dies or stalls costs a re-run of the 
 wrong or hung result; capacity running out grows the region and re-runs.
 """
 
-import ctypes
 import os
 import signal
-import sys
 import time
 from collections.abc import Iterable, Sequence
 from multiprocessing.connection import wait
@@ -18,6 +16,7 @@ from typing import Any, cast
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
 from eth.vm.forks.byzantium import ByzantiumVM
 
+from .children import fork_bound
 from .commit import OrderedCommit
 from .crypto import KzgSetupNeeded, kzg_setup_loaded, load_kzg_setup
 from .core import CapacityError, Core
@@ -29,7 +28,6 @@ from .stats import ExecutionStats
 from .worker import Worker
 
 
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 MIN_TXS = 8  # below it a block runs sequentially by default
 
 
@@ -172,20 +170,15 @@ class ParallelExecutor(ParevmExecutor):
         """
         state_class = type(vm).fork_state_class  # type: ignore[attr-defined]
         readers: dict[Inbox, int] = {}
-        parent = os.getpid()
         try:
             for _ in range(self.workers):
                 read, write = os.pipe()
-                pid = os.fork()
-                if pid == 0:  # the worker
-                    status = 1
-                    try:
-                        bind_to(parent)
-                        os.close(read)
-                        Worker(core, vm, state_class, transactions, Outbox(write)).run()
-                        status = 0
-                    finally:
-                        os._exit(status)
+
+                def work() -> None:
+                    os.close(read)
+                    Worker(core, vm, state_class, transactions, Outbox(write)).run()
+
+                pid = fork_bound(work)
                 os.close(write)
                 readers[Inbox(read)] = pid
             self.worker_pids = list(readers.values())
@@ -256,19 +249,6 @@ class ParallelExecutor(ParevmExecutor):
                 os.waitpid(pid, 0)
             reader.close()
         self.worker_pids = []
-
-
-def bind_to(parent: int) -> None:
-    """A worker's signals: Ctrl-C reaches the whole process group, but stopping the workers
-    is the parent's job (it kills and reaps them), so a worker ignores SIGINT, takes SIGTERM's
-    default, and is killed by the kernel if its parent dies first (Linux's PR_SET_PDEATHSIG),
-    so that no worker outlives the process it works for."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it died before the request took effect
-        os._exit(1)
 
 
 def _worker_times(pids: Iterable[int]) -> tuple[float | None, bool]:

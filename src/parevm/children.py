@@ -1,0 +1,39 @@
+"""Processes forked to work for this one (the engine's workers, the bench's copies), bound to
+it so that stopping them stays its job and none outlives it."""
+
+import ctypes
+import os
+import signal
+import sys
+from collections.abc import Callable
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def fork_bound(work: Callable[[], None]) -> int:
+    """Forks a child that binds itself to this process, runs work() and exits: status 0 if
+    it returned, 1 if it raised. Returns the child's pid."""
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            bind_to(parent)
+            work()
+            status = 0
+        finally:
+            os._exit(status)
+    return pid
+
+
+def bind_to(parent: int) -> None:
+    """A child's signals: Ctrl-C reaches the whole process group, but stopping the children
+    is the parent's job (it kills and reaps them), so a child ignores SIGINT, takes SIGTERM's
+    default, and is killed by the kernel if its parent dies first (Linux's PR_SET_PDEATHSIG),
+    so that no child outlives the process it works for."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
