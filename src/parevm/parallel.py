@@ -197,9 +197,8 @@ class ParallelExecutor(ParevmExecutor):
         stats: ExecutionStats,
     ) -> dict[int, tuple[int, Outcome]]:
         latest: dict[int, tuple[int, Outcome]] = {}
-        open_readers = list(readers)
         cpu, _ = _worker_times(readers.values())
-        while open_readers:
+        while open_readers := [reader for reader in readers if not reader.ended]:
             ready = cast(list[Inbox], wait(cast(list[Any], open_readers), timeout=self.stall_seconds))
             if not ready:
                 # No incarnation finished in the window: stuck, unless the workers computed
@@ -226,7 +225,6 @@ class ParallelExecutor(ParevmExecutor):
                         if tx not in latest or latest[tx][0] <= incarnation:
                             latest[tx] = (incarnation, outcome)
                 if reader.ended:
-                    open_readers.remove(reader)
                     _, status = os.waitpid(readers[reader], 0)
                     readers[reader] = 0
                     if status != 0 or reader.cut_off:
