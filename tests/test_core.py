@@ -139,8 +139,9 @@ def test_bad_arguments_are_errors(core):
         core.read(8, slot(1))  # no tx 8
     with pytest.raises(NativeError):
         core.read(0, (b"\x00" * 19, Kind.BALANCE, None))
-    with pytest.raises(NativeError):
-        core.read(0, (ADDRESS, Kind.NONCE, 1))  # only storage has a slot
+    for _ in range(2):  # a refused key is not kept as if it were packed
+        with pytest.raises(NativeError):
+            core.read(0, (ADDRESS, Kind.NONCE, 1))  # only storage has a slot
     with pytest.raises(NativeError):
         publish(core, 0, 0, [(slot(1), WORD, False)])
     with pytest.raises(NativeError):

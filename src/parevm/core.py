@@ -184,6 +184,7 @@ class Core:
         self._reads = ffi.new("pv_read[]", 64)
         self._writes = ffi.new("pv_write[]", 64)
         self._code = ffi.new("uint8_t[]", 32 * 1024)
+        self._key_bytes: dict[Key, bytes] = {}
 
     @staticmethod
     def default_limits(txs: int) -> dict[str, int]:
@@ -221,7 +222,7 @@ class Core:
         NONE has no version and value 0; ESTIMATE's version names the tx to wait for.
         """
         status = lib.pv_mv_read(
-            self._core, tx, ffi.from_buffer("pv_key *", key_bytes(key)), self._value, self._version
+            self._core, tx, ffi.from_buffer("pv_key *", self._packed(key)), self._value, self._version
         )
         return self._found(status)
 
@@ -229,10 +230,19 @@ class Core:
         """read(tx, key), and a lower transaction executing now that tx had better wait for
         and then read again (None: none): an ESTIMATE's, or a likely writer of a hot key."""
         status = lib.pv_mv_read_or_wait(
-            self._core, tx, ffi.from_buffer("pv_key *", key_bytes(key)), self._value, self._version, self._wait
+            self._core, tx, ffi.from_buffer("pv_key *", self._packed(key)), self._value, self._version, self._wait
         )
         found = self._found(status)
         return found, None if self._wait[0] == lib.PV_NO_TX else self._wait[0]
+
+    def _packed(self, key: Key) -> bytes:
+        """key_bytes(key), kept: a worker packs each key it reads once more when it publishes
+        the read set, and a hot key in every incarnation. Bounded by the block's keys (a core
+        lives for one block)."""
+        packed = self._key_bytes.get(key)
+        if packed is None:
+            packed = self._key_bytes[key] = key_bytes(key)
+        return packed
 
     def _found(self, status: int) -> tuple[ReadResult, Version | None, int]:
         if status == lib.PV_READ_NONE:
@@ -247,12 +257,12 @@ class Core:
         previous incarnation did not (then the higher transactions must be validated again)."""
         packed_reads = _pack(
             _READ.pack,
-            ((key_bytes(key), result, *(version or (0, 0)), _word(value)) for key, result, version, value in reads),
+            ((self._packed(key), result, *(version or (0, 0)), _word(value)) for key, result, version, value in reads),
         )
         packed_writes = _pack(
             _WRITE.pack,
             (
-                (key_bytes(key), lib.PV_DELTA if is_delta else lib.PV_ABSOLUTE, _word(value))
+                (self._packed(key), lib.PV_DELTA if is_delta else lib.PV_ABSOLUTE, _word(value))
                 for key, value, is_delta in writes
             ),
         )
