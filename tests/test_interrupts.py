@@ -133,3 +133,16 @@ def test_a_worker_dies_with_its_parent():
     os.kill(parent, signal.SIGKILL)
     os.waitpid(parent, 0)
     assert not _all_stopped([worker], seconds=5)
+
+
+def test_a_child_keeps_its_collector_off_what_it_inherited():
+    """A forked child's garbage collector never walks the parent's objects (walking them would
+    copy every page of the parent's heap that holds one)."""
+    import gc
+
+    from parevm.children import fork_bound
+
+    inherited = [[] for _ in range(1000)]
+    pid = fork_bound(lambda: os._exit(0 if gc.get_freeze_count() >= len(inherited) else 3))
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -2,6 +2,7 @@
 it so that stopping them stays its job and none outlives it."""
 
 import ctypes
+import gc
 import os
 import signal
 import sys
@@ -12,12 +13,18 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 def fork_bound(work: Callable[[], None]) -> int:
     """Forks a child that binds itself to this process, runs work() and exits: status 0 if
-    it returned, 1 if it raised. Returns the child's pid."""
+    it returned, 1 if it raised. Returns the child's pid.
+
+    The child freezes what it inherited out of the garbage collector's reach: none of it
+    becomes the child's garbage, and a full collection walking it would write to (and so
+    copy) every page of the parent's heap that holds an object.
+    """
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         status = 1
         try:
+            gc.freeze()
             bind_to(parent)
             work()
             status = 0
