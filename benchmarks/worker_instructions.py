@@ -1,0 +1,98 @@
+"""Instructions per block of the sequential transaction phase and of one worker's loop, counted
+by valgrind: a measure of the engine's own per-transaction work that the shared machine's noise
+cannot blur (its timings of the same run drift by 20% and more).
+
+    python benchmarks/worker_instructions.py BLOCK_FILE
+
+Each mode runs in its own process under `valgrind --tool=cachegrind`, once with 1 replay of the
+block and once with 3; the difference over 2 is one warm replay, free of imports and loading.
+The worker runs here, in this process (no fork, no parent beside it), its outcomes pickled as
+the pipe would carry them, in batches of the worker's full size (the batches' age limit would
+count valgrind's slowness); the sequential side is SequentialExecutor.execute. Both stop after
+the transaction phase.
+"""
+
+import argparse
+import gc
+import pickle
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+_REPLAYS = (1, 3)
+
+
+class _Stop(Exception):
+    """Ends a replay after the transaction phase."""
+
+
+def _run_mode(path: str, mode: str, replays: int) -> None:
+    from parevm import worker
+    from parevm.blockfile import load_block_file
+    from parevm.frames import frame
+    from parevm.parallel import ParallelExecutor
+    from parevm.replay import replay
+    from parevm.sequential import SequentialExecutor
+
+    class Pickled:
+        def send(self, message: Any) -> None:
+            frame(message)
+
+        def close(self) -> None:
+            pass
+
+    class OneWorkerHere(ParallelExecutor):
+        def _run(self, core, vm, transactions, beside, stats):  # type: ignore[no-untyped-def]
+            worker.Worker(core, vm, type(vm).fork_state_class, transactions, Pickled()).run()
+            raise _Stop
+
+    class SequentialPhase(SequentialExecutor):
+        def execute(self, *args):  # type: ignore[no-untyped-def]
+            super().execute(*args)
+            raise _Stop
+
+    worker._BATCH_SECONDS = float("inf")
+    block = load_block_file(path)
+    executor = OneWorkerHere(1, min_txs=0, beside=False) if mode == "worker" else SequentialPhase()
+    for _ in range(replays):
+        gc.collect()
+        try:
+            replay(block, executor)
+        except _Stop:
+            pass
+
+
+def _instructions(path: str, mode: str, replays: int) -> int:
+    command = [
+        "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+        sys.executable, __file__, "--run", mode, str(replays), path,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"worker_instructions: no instruction count from valgrind:\n{done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("block", help="a block file (parevm generate writes one)")
+    parser.add_argument("--run", nargs=2, metavar=("MODE", "REPLAYS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        _run_mode(args.block, args.run[0], int(args.run[1]))
+        return
+    jobs = [(mode, replays) for mode in ("sequential", "worker") for replays in _REPLAYS]
+    with ThreadPoolExecutor(2) as pool:
+        counts = dict(zip(jobs, pool.map(lambda job: _instructions(args.block, *job), jobs)))
+    per = {mode: (counts[mode, 3] - counts[mode, 1]) / 2 for mode in ("sequential", "worker")}
+    print(
+        f"{args.block}: sequential {per['sequential'] / 1e6:,.1f}M instructions per replay, "
+        f"one worker {per['worker'] / 1e6:,.1f}M ({per['worker'] / per['sequential']:.3f}x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
