@@ -14,7 +14,6 @@ the transaction phase.
 
 import argparse
 import gc
-import pickle
 import re
 import subprocess
 import sys

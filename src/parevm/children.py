@@ -33,13 +33,18 @@ def fork_bound(work: Callable[[], None]) -> int:
     return pid
 
 
-def bind_to(parent: int) -> None:
-    """A child's signals: Ctrl-C reaches the whole process group, but stopping the children
-    is the parent's job (it kills and reaps them), so a child ignores SIGINT, takes SIGTERM's
-    default, and is killed by the kernel if its parent dies first (Linux's PR_SET_PDEATHSIG),
-    so that no child outlives the process it works for."""
+def leave_stopping_to_parent() -> None:
+    """Ctrl-C reaches the whole process group, but stopping a child is its parent's job (it
+    kills and reaps it), so the child ignores SIGINT and takes SIGTERM's default."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def bind_to(parent: int) -> None:
+    """A child's signals as leave_stopping_to_parent sets them, and the kernel kills the child
+    if its parent dies first (Linux's PR_SET_PDEATHSIG), so that no child outlives the process
+    it works for."""
+    leave_stopping_to_parent()
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before the request took effect

@@ -6,7 +6,6 @@ through the engine under test.
 """
 
 import multiprocessing
-import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from eth.tools.fixtures.helpers import (
 )
 from eth_utils.exceptions import ValidationError
 
+from .children import leave_stopping_to_parent
 from .engine import Engine
 from .fixtures import FixtureCase, load_fixture_file
 from .modes import Mode, engine_for
@@ -183,15 +183,10 @@ def run_entries(
     """Run the cases spread over `jobs` processes, case by case (1: in this process)."""
     if jobs <= 1:
         return _collect(map(_run_entry, entries), on_outcome)
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=_pool_signals) as pool:
+    # Ctrl-C is the parent's, which then terminates the pool; SIGTERM kills a pool process
+    # outright, and its engine's workers with it (children.bind_to).
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=leave_stopping_to_parent) as pool:
         return _collect(pool.imap_unordered(_run_entry, entries), on_outcome)
-
-
-def _pool_signals() -> None:
-    """A pool process leaves Ctrl-C to the parent, which then terminates the pool; SIGTERM
-    kills it outright (its engine's workers die with it, see children.bind_to)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _collect(

@@ -54,8 +54,7 @@ def _slowest(running: dict[int, BinaryIO]) -> float:
     """Waits for every copy (each leaves `running` once reaped); the slowest one's seconds."""
     copies = len(running)
     seconds: list[float] = []
-    while running:
-        pid, pipe = next(iter(running.items()))
+    for pid, pipe in list(running.items()):
         reported = pipe.read()
         _, status = os.waitpid(pid, 0)
         del running[pid]
