@@ -8,6 +8,7 @@ from parevm import Engine, load_block_file
 from parevm.copies import slowest_copy_seconds
 from parevm.errors import ParevmError
 from parevm.jsonfile import read_json
+from parevm.stats import WORKER_TIMES
 
 from .conftest import MAINNET, require
 from .test_cli import parevm
@@ -47,6 +48,11 @@ def test_bench_workloads_writes_json_markdown_and_plot(tmp_path):
         assert ROW_FIELDS <= set(row)
         assert row["checks_ok"] is True and row["txs"] == 10 and len(row["runs"]) == 2
         assert row["seconds"] == pytest.approx(sum(row["runs"]) / 2, abs=1e-5)  # the median of two
+        if row["mode"] == "parallel":  # where the workers' time went, within the time they had
+            assert set(row["worker_seconds"]) == set(WORKER_TIMES)
+            assert 0 < sum(row["worker_seconds"].values()) <= row["workers"] * max(row["runs"])
+        else:
+            assert row["worker_seconds"] == {}
     sequential = {r["name"]: r["seconds"] for r in rows if r["mode"] == "sequential"}
     for row in rows:
         assert row["speedup_vs_sequential"] == pytest.approx(sequential[row["name"]] / row["seconds"], rel=1e-3)
@@ -82,6 +88,9 @@ def test_bench_corpus_has_a_total_and_goes_on_past_a_bad_file(tmp_path):
         assert total["txs"] == sum(r["txs"] for r in same)
         assert total["seconds"] == pytest.approx(sum(r["seconds"] for r in same), rel=1e-3)
         assert total["checks_ok"] is True
+        assert set(total["worker_seconds"]) == (set(WORKER_TIMES) if total["mode"] == "parallel" else set())
+        for kind in total["worker_seconds"]:
+            assert total["worker_seconds"][kind] == pytest.approx(sum(r["worker_seconds"].get(kind, 0) for r in same), abs=1e-5)
         work = sum(r["work_seconds"] for r in blocks)
         assert total["bound"] == pytest.approx(work / sum(r["critical_path_seconds"] for r in blocks), rel=1e-3)
     for row in rows:

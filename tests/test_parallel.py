@@ -16,6 +16,7 @@ from parevm.sequential import SequentialExecutor
 from parevm.parallel import EngineError, ParallelExecutor
 from parevm.blockinput import Account
 from parevm.forks import FORKS
+from parevm.stats import WORKER_TIMES
 from parevm.workloads import FUNDS, dynamic_fee_transaction, key, mine
 from parevm.workloads.chain import CHAIN_ID
 
@@ -34,12 +35,25 @@ def same_result(block, executor):
     return result
 
 
+def spent(stats):
+    """The workers' account of their time: every kind, and no more than they had."""
+    seconds = stats.worker_seconds
+    assert set(seconds) == set(WORKER_TIMES)
+    assert min(seconds.values()) >= 0
+    assert sum(seconds.values()) <= stats.workers * stats.phases["parallel"]
+    return seconds
+
+
 @pytest.mark.parametrize("workers", [1, 2, 4])
 def test_independent_transfers(generated_block_file, workers):
     result = same_result(load_block_file(generated_block_file), ParallelExecutor(workers, min_txs=0))
     assert result.ok
     assert result.stats.parallel and result.stats.workers == workers
     assert result.stats.executions == 40 and result.stats.reexecutions == 0
+    seconds = spent(result.stats)
+    assert seconds["executions"] > 0 and seconds["reexecutions"] == 0
+    if workers == 1:  # nothing below a transaction is ever in flight
+        assert seconds["waits"] == 0
 
 
 def test_hot_counter_conflicts_are_reexecuted():
@@ -414,3 +428,5 @@ def test_a_serial_chain_waits_instead_of_reexecuting():
 
     result = same_result(generate_block("counter", 200, seed=4), ParallelExecutor(2, min_txs=0))
     assert result.stats.reexecutions < 0.25 * 200
+    seconds = spent(result.stats)
+    assert seconds["waits"] > 0  # the second worker's reads wait for the first's transaction

@@ -13,7 +13,7 @@ replay at once (see copies): the ceiling this machine puts on that many workers.
 import gc
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .analysis import Limits, analyze_block
@@ -24,6 +24,7 @@ from .modes import Mode, engine_for
 from .progress import Progress
 from .engine import Engine
 from .result import BlockResult
+from .stats import WORKER_TIMES, ExecutionStats
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Row:
     checks_ok: bool
     fallback: str | None = None
     copies_seconds: float | None = None  # parallel, workers > 1: `workers` sequential copies at once
+    worker_seconds: dict[str, float] = field(default_factory=dict)  # parallel: the mean run's, summed over workers
     speedup_vs_sequential: float = 1.0
     speedup_vs_pyevm: float = 1.0
     execute_speedup: float = 1.0  # of the transaction phase, against sequential's
@@ -111,6 +113,7 @@ class Row:
             "copies_seconds": None if self.copies_seconds is None else round(self.copies_seconds, 6),
             "machine_ceiling": None if self.machine_ceiling is None else round(self.machine_ceiling, 4),
             "reexecutions_per_tx": round(self.reexecutions_per_tx, 4),
+            "worker_seconds": {kind: round(seconds, 6) for kind, seconds in self.worker_seconds.items()},
             "work_seconds": round(self.limits.work, 6),
             "critical_path_seconds": round(self.limits.path, 6),
             "bound": round(self.bound, 4),
@@ -208,6 +211,7 @@ def _target(
             ),
             fallback=next((s.fallback for s in stats if s.fallback), None),
             copies_seconds=statistics.median(copies[count]) if mode == "parallel" and count in copies else None,
+            worker_seconds=_mean_worker_seconds([s for s in stats if s.parallel]),
         ))
     _speedups(rows)
     return rows
@@ -249,9 +253,19 @@ def _totals(rows: list[Row]) -> list[Row]:
             limits=limits,
             checks_ok=all(r.checks_ok for r in mine),
             copies_seconds=_sum_or_none([r.copies_seconds for r in mine]),
+            worker_seconds={
+                kind: sum(r.worker_seconds.get(kind, 0.0) for r in mine) for kind in WORKER_TIMES
+            } if mode == "parallel" else {},
         ))
     _speedups(totals)
     return totals
+
+
+def _mean_worker_seconds(stats: Sequence[ExecutionStats]) -> dict[str, float]:
+    """Where the workers' time went in the mean parallel run (none: no run was parallel)."""
+    if not stats:
+        return {}
+    return {kind: statistics.mean(s.worker_seconds[kind] for s in stats) for kind in WORKER_TIMES}
 
 
 def _sum_or_none(values: Sequence[float | None]) -> float | None:

@@ -170,6 +170,7 @@ class ParallelExecutor(ParevmExecutor):
         """
         state_class = type(vm).fork_state_class  # type: ignore[attr-defined]
         readers: dict[Inbox, int] = {}
+        stats.worker_seconds.clear()  # the account of the attempt that gives the result
         try:
             for _ in range(self.workers):
                 read, write = os.pipe()
@@ -221,6 +222,9 @@ class ParallelExecutor(ParevmExecutor):
                         raise KzgSetupNeeded
                     if message[0] == "crash":
                         raise EngineError(f"a worker failed:\n{message[1]}")
+                    if message[0] == "seconds":
+                        stats.record_worker_seconds(message[1])
+                        continue
                     for tx, incarnation, outcome in cast(list[tuple[int, int, Outcome]], message[1]):
                         if tx not in latest or latest[tx][0] <= incarnation:
                             latest[tx] = (incarnation, outcome)

@@ -7,6 +7,11 @@ from typing import Any
 from .native import Key
 from .outcome import Outcome
 
+WORKER_TIMES = ("executions", "reexecutions", "blocked", "waits", "validations", "idle")
+"""Where the workers' time goes: first incarnations, later ones, incarnations cut short by an
+ESTIMATE, reads waiting in place for a lower transaction, validations, and no task to take
+(another worker holds what is left). Executions' waits are counted apart from them."""
+
 
 @dataclass
 class ExecutionStats:
@@ -23,6 +28,7 @@ class ExecutionStats:
     estimate_aborts: int = 0
     retries: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
+    worker_seconds: dict[str, float] = field(default_factory=dict)  # WORKER_TIMES, summed over workers
     read_keys: list[list[Key]] = field(default_factory=list)
     write_keys: list[list[Key]] = field(default_factory=list)
     delta_keys: list[list[Key]] = field(default_factory=list)
@@ -43,6 +49,11 @@ class ExecutionStats:
         self.validations = counts["validations"]
         self.failed_validations = counts["failed_validations"]
         self.estimate_aborts = counts["dependencies"]
+
+    def record_worker_seconds(self, seconds: dict[str, float]) -> None:
+        """One worker's account of its time, added to the others'."""
+        for kind in WORKER_TIMES:
+            self.worker_seconds[kind] = self.worker_seconds.get(kind, 0.0) + seconds[kind]
 
     def record_keys(self, core: Any, outcomes: Sequence[Outcome]) -> None:
         """Every transaction's final read and write keys and execution time."""
@@ -66,6 +77,7 @@ class ExecutionStats:
             "estimate_aborts": self.estimate_aborts,
             "retries": self.retries,
             "phases": {name: round(seconds, 6) for name, seconds in self.phases.items()},
+            "worker_seconds": {name: round(seconds, 6) for name, seconds in self.worker_seconds.items()},
         }
         if keys:
             out["read_keys"] = [[key_json(k) for k in tx] for tx in self.read_keys]

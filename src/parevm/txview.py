@@ -13,6 +13,7 @@ on the committed state, as sequential execution would have (see `lazy_sender`). 
 depends on the last real write and on every delta since.
 """
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,6 +65,7 @@ class BaseReads:
         self.recorded: dict[Key, Read] = {}
         self._values: dict[Key, int] = {}
         self.blocked_on: int | None = None
+        self.waited = 0.0  # seconds spent waiting in place (see `value`)
 
     def value(self, key: Key) -> int:
         if key in self._values:
@@ -75,10 +77,11 @@ class BaseReads:
             # Wait in place for the lower transaction in flight, rather than run on with what
             # it is about to rewrite (a re-execution) or abort here (running up to this
             # read again later): on a serial chain, the wait is this read's own turn.
-            rounds = 0
+            rounds, started = 0, time.perf_counter()
             while self.core.executing(wait):
                 pause(rounds)
                 rounds += 1
+            self.waited += time.perf_counter() - started
             (result, version, value), wait = self.core.read_or_wait(self.tx, key)
         if result == ReadResult.ESTIMATE:
             self.blocked_on = version[0]

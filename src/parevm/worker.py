@@ -24,6 +24,7 @@ from .crypto import KzgSetupNeeded, refuse_kzg_loading
 from .frames import Outbox
 from .outcome import Outcome
 from .statedb import AncestorLookup, StorageCollision
+from .stats import WORKER_TIMES
 from .txview import BaseReads, Blocked, TrackingAccountDB, lazy_sender
 
 
@@ -114,18 +115,25 @@ class Worker:
         self.code_cache: dict[bytes, bytes] = {}
         self.pending: list[tuple[int, int, Outcome]] = []
         self.flushed = time.monotonic()
+        self.seconds = dict.fromkeys(WORKER_TIMES, 0.0)  # where this worker's time went
 
     def run(self) -> None:
-        """The Block-STM loop; ends when the scheduler says the block is done."""
-        idle = 0
+        """The Block-STM loop; ends when the scheduler says the block is done, and sends
+        where its time went last."""
+        idle, idle_since = 0, 0.0
         refuse_kzg_loading()
         try:
             while True:
                 task: Task | None = self.core.next_task()
+                if idle and task.kind != TaskKind.NONE:
+                    self.seconds["idle"] += time.perf_counter() - idle_since
                 if task.kind == TaskKind.DONE:
                     self.flush()
+                    self.results.send(("seconds", self.seconds))
                     break
                 if task.kind == TaskKind.NONE:
+                    if not idle:
+                        idle_since = time.perf_counter()
                     # Waiting on another worker. A single NONE is common (the validation
                     # sweep met a transaction still executing) and over at the next call:
                     # only a real wait flushes.
@@ -153,6 +161,7 @@ class Worker:
             self.results.close()
 
     def execute(self, tx: int, incarnation: int) -> Task | None:
+        begun = time.perf_counter()
         base = BaseReads(self.core, tx, self.pre._account_db, self.code_cache, self.targets)
         state = self.state_class(base, self.context, BLANK_ROOT_HASH)
         state.ancestors = self.ancestors
@@ -174,6 +183,7 @@ class Worker:
             seconds = time.perf_counter() - started
             outcome, writes = Outcome(invalid=invalid, seconds=seconds, sender=accounts.sender), []
         if base.blocked_on is not None:
+            self._spent("blocked", begun, base)
             if self.core.add_dependency(tx, base.blocked_on):
                 return None
             return Task(TaskKind.EXECUTE, tx, incarnation)
@@ -183,7 +193,13 @@ class Worker:
         self.pending.append((tx, incarnation, outcome))
         if len(self.pending) >= _BATCH or time.monotonic() - self.flushed >= _BATCH_SECONDS:
             self.flush()
+        self._spent("reexecutions" if incarnation else "executions", begun, base)
         return self.core.finish_execution(tx, incarnation, wrote_new)
+
+    def _spent(self, kind: str, begun: float, base: BaseReads) -> None:
+        """An execution's time since `begun`, its waits in place apart."""
+        self.seconds["waits"] += base.waited
+        self.seconds[kind] += time.perf_counter() - begun - base.waited
 
     def flush(self) -> None:
         """Outcomes go to the parent in batches: one message (and one wake-up of the parent,
@@ -194,7 +210,9 @@ class Worker:
         self.flushed = time.monotonic()
 
     def validate(self, tx: int, incarnation: int) -> Task | None:
+        begun = time.perf_counter()
         aborted = not self.core.validate(tx) and self.core.try_validation_abort(tx, incarnation)
         if aborted:
             self.core.mark_estimates(tx)
+        self.seconds["validations"] += time.perf_counter() - begun
         return self.core.finish_validation(tx, aborted)
