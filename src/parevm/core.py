@@ -21,13 +21,15 @@ from ._native import ffi, lib
 from .native import Key, NativeError, key_bytes, key_from_bytes
 
 
-SPINS = 200  # rounds of a wait that yield the core before it sleeps
+SPINS = 2000  # rounds of a wait that yield the core before it sleeps (about 2.6 ms here)
 _SLEEP = 0.0005
 
 
 def pause(rounds: int) -> None:
     """One round of a worker's wait on another: yield at first, then sleep, so that a long
-    wait burns no core (and the parent can tell busy workers from stuck ones)."""
+    wait burns no core (and the parent can tell busy workers from stuck ones). The yielding
+    lasts a few transactions: a sleep ends 0.6 ms late here, and on a chain of transactions
+    (each reading what the one below writes) that delay is added to every link."""
     if rounds < SPINS:
         os.sched_yield()
     else:
