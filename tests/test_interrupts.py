@@ -146,3 +146,34 @@ def test_a_child_keeps_its_collector_off_what_it_inherited():
     pid = fork_bound(lambda: os._exit(0 if gc.get_freeze_count() >= len(inherited) else 3))
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_signal_while_forking_is_not_lost(monkeypatch):
+    """SIGTERM arriving while a worker is forked (here: sent from a fork hook, which is where
+    a handler's exception would be printed and dropped) stops the caller once the fork is
+    done, and the child just forked is killed and reaped. The signal goes to the forking
+    thread, as it does in the command line's single thread (pytest-xdist has others)."""
+    import threading
+
+    from parevm.children import fork_bound
+
+    class Stop(Exception):
+        pass
+
+    def stop(signum, frame):
+        raise Stop()
+
+    forked, fork = [], os.fork
+    monkeypatch.setattr(os, "fork", lambda: forked.append(fork()) or forked[-1])
+    armed = [True]
+    os.register_at_fork(
+        after_in_parent=lambda: armed and armed.pop() and signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+    )
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(Stop):
+            fork_bound(lambda: time.sleep(60))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        armed.clear()
+    assert len(forked) == 1 and not running(forked[0])

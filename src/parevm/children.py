@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 
 def fork_bound(work: Callable[[], None]) -> int:
@@ -18,18 +19,32 @@ def fork_bound(work: Callable[[], None]) -> int:
     The child freezes what it inherited out of the garbage collector's reach: none of it
     becomes the child's garbage, and a full collection walking it would write to (and so
     copy) every page of the parent's heap that holds an object.
+
+    Ctrl-C and SIGTERM wait while this thread forks: a handler's exception raised inside
+    fork's own hooks (logging's, say) would be printed and lost, and the command would run
+    on. Once the fork is done, they are handled here, and the child they leave behind is
+    killed. (A signal that another thread of the process takes is not held; the command
+    line has no other thread.)
     """
     parent = os.getpid()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
     pid = os.fork()
     if pid == 0:
         status = 1
         try:
             gc.freeze()
             bind_to(parent)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             work()
             status = 0
         finally:
             os._exit(status)
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # raises what a handler raised meanwhile
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
     return pid
 
 
