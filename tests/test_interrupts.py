@@ -119,9 +119,10 @@ def test_a_worker_dies_with_its_parent():
     parent = os.fork()
     if parent == 0:
         try:
+            itself = os.getpid()  # before the fork: the worker may run only once it is killed
             worker = os.fork()
             if worker == 0:
-                bind_to(os.getppid())
+                bind_to(itself)
                 time.sleep(60)
                 os._exit(0)
             os.write(writer, worker.to_bytes(4, "big"))
