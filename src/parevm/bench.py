@@ -24,7 +24,7 @@ from .modes import Mode, engine_for
 from .progress import Progress
 from .engine import Engine
 from .result import BlockResult
-from .stats import WORKER_TIMES, ExecutionStats
+from .stats import ExecutionStats, worker_seconds_sum
 
 
 @dataclass(frozen=True)
@@ -253,9 +253,7 @@ def _totals(rows: list[Row]) -> list[Row]:
             limits=limits,
             checks_ok=all(r.checks_ok for r in mine),
             copies_seconds=_sum_or_none([r.copies_seconds for r in mine]),
-            worker_seconds={
-                kind: sum(r.worker_seconds.get(kind, 0.0) for r in mine) for kind in WORKER_TIMES
-            } if mode == "parallel" else {},
+            worker_seconds=worker_seconds_sum(r.worker_seconds for r in mine) if mode == "parallel" else {},
         ))
     _speedups(totals)
     return totals
@@ -265,7 +263,8 @@ def _mean_worker_seconds(stats: Sequence[ExecutionStats]) -> dict[str, float]:
     """Where the workers' time went in the mean parallel run (none: no run was parallel)."""
     if not stats:
         return {}
-    return {kind: statistics.mean(s.worker_seconds[kind] for s in stats) for kind in WORKER_TIMES}
+    total = worker_seconds_sum(s.worker_seconds for s in stats)
+    return {kind: seconds / len(stats) for kind, seconds in total.items()}
 
 
 def _sum_or_none(values: Sequence[float | None]) -> float | None:

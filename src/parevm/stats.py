@@ -1,6 +1,6 @@
 """ExecutionStats: what the parallel engine did for one block, for reports and analysis."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,8 +52,7 @@ class ExecutionStats:
 
     def record_worker_seconds(self, seconds: dict[str, float]) -> None:
         """One worker's account of its time, added to the others'."""
-        for kind in WORKER_TIMES:
-            self.worker_seconds[kind] = self.worker_seconds.get(kind, 0.0) + seconds[kind]
+        self.worker_seconds = worker_seconds_sum([self.worker_seconds, seconds])
 
     def record_keys(self, core: Any, outcomes: Sequence[Outcome]) -> None:
         """Every transaction's final read and write keys and execution time."""
@@ -85,6 +84,12 @@ class ExecutionStats:
             out["delta_keys"] = [[key_json(k) for k in tx] for tx in self.delta_keys]
             out["tx_seconds"] = [round(seconds, 6) for seconds in self.tx_seconds]
         return out
+
+
+def worker_seconds_sum(accounts: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    """Accounts of workers' time added up kind by kind (a kind an account lacks counts 0)."""
+    accounts = list(accounts)
+    return {kind: sum(account.get(kind, 0.0) for account in accounts) for kind in WORKER_TIMES}
 
 
 def key_json(key: Key) -> list[Any]:
