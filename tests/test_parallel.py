@@ -394,31 +394,6 @@ def test_pre_byzantium_receipts_hold_each_transactions_state_root(executor):
     assert result.check_json() == {"gas_used": True, "logs_bloom": True, "receipts_root": True, "state_root": True}
 
 
-@pytest.mark.parametrize("typed", [False, True])
-@pytest.mark.parametrize("logs", [0, 1, 3])
-def test_a_committed_receipts_encoding_is_rlps(typed, logs):
-    """The commit assembles a receipt's encoding from the worker's tail around the cumulative
-    gas; it must be the bytes rlp and py-evm would encode."""
-    from eth.rlp.logs import Log
-    from eth.rlp.receipts import Receipt
-    from eth.vm.forks.cancun.receipts import CancunTypedReceipt
-
-    from parevm.outcome import Outcome, receipt_tail
-
-    entries = [Log(bytes([i]) * 20, [i, 2**256 - 1 - i], b"\x05" * (i * 40)) for i in range(logs)]
-    own, before = 52_345, 7_000_000
-
-    def made(gas):
-        receipt = Receipt(state_root=b"\x01", gas_used=gas, logs=entries)
-        return CancunTypedReceipt(2, receipt) if typed else receipt
-
-    worker = made(own)
-    committed = Outcome(receipt=worker, receipt_tail=receipt_tail(worker)).receipt_after(before)
-    expected = made(own + before)
-    assert committed == expected
-    assert committed.encode() == (b"\x02" if typed else b"") + rlp.encode(expected._inner if typed else expected, cache=False)
-
-
 def test_a_serial_chain_waits_instead_of_reexecuting():
     """counter: every transaction increments one slot. Once a validation has failed on the
     slot, a reader waits in place for the transaction in flight below it instead of running

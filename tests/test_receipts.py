@@ -6,7 +6,7 @@ from eth_utils import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parevm.receipts import FastReceiptChecks, FastStatusReceipts, logs_bloom
+from parevm.receipts import FastReceiptChecks, FastStatusReceipts, ReceiptFields, logs_bloom
 
 _PY_EVM = (BerlinVM, CancunVM, PragueVM)
 _OURS = {vm: type(f"Fast{vm.__name__}", (FastStatusReceipts, vm), {}) for vm in _PY_EVM}
@@ -82,13 +82,34 @@ def test_receipts_are_py_evms(logs, error, vm, kind, gas_before, gas_remaining, 
     assert made.bloom == expected.bloom
     assert made.encode() == expected.encode()
     _OURS[vm].validate_receipt(made)
+    _OURS[vm].validate_receipt_fields(_OURS[vm].make_receipt_fields(gas_before, transaction, computation))
+
+
+@pytest.mark.parametrize("kind", [0, 2])
+@pytest.mark.parametrize("logs", [0, 1, 3])
+def test_a_committed_receipt_is_py_evms(kind, logs):
+    """A worker makes a receipt's fields with its own gas; the commit builds the receipt once
+    the gas before it is known, its encoding assembled from the worker's tail. Both must be
+    what py-evm's make_receipt makes after that gas."""
+    from parevm.outcome import Outcome
+
+    entries = tuple((bytes([i]) * 20, (i, 2**256 - 1 - i), b"\x05" * (i * 40)) for i in range(logs))
+    transaction, computation = _transaction(CancunVM, kind), _Computation(entries, False, 37_655, 0)
+    before = 7_000_000
+    expected = CancunVM.make_receipt(_Header(before), transaction, computation, None)
+    fields = _OURS[CancunVM].make_receipt_fields(0, transaction, computation)
+    committed = Outcome(receipt=fields).receipt_after(transaction, before)
+    assert type(committed) is type(expected)
+    assert committed == expected
+    assert committed.encode() == expected.encode()
 
 
 @settings(max_examples=200, deadline=None)
 @given(logs=entries, flips=st.lists(st.integers(0, 2047), max_size=3), status=st.sampled_from([b"", b"\x01", b"\x02"]))
 def test_receipt_checks_fail_where_py_evms_fail(logs, flips, status):
     """A bloom with bits cleared (or set) is rejected exactly where py-evm rejects it, and so
-    is a status other than 0x or 0x01 from Byzantium on; before it, only the bloom counts."""
+    is a status other than 0x or 0x01 from Byzantium on; before it, only the bloom counts.
+    The same checks on a receipt's fields (a worker's) agree."""
     from eth.rlp.logs import Log
     from eth.rlp.receipts import Receipt
     from eth.vm.forks import SpuriousDragonVM
@@ -97,16 +118,24 @@ def test_receipt_checks_fail_where_py_evms_fail(logs, flips, status):
     for bit in flips:
         bloom ^= 1 << bit
     receipt = Receipt(status, 21_000, [Log(*entry) for entry in logs], bloom=bloom)
+    fields = ReceiptFields(status, 21_000, bloom, logs, b"")
     pre_byzantium = type("Fast", (FastReceiptChecks, SpuriousDragonVM), {})
-    for ours, theirs in ((_OURS[CancunVM], CancunVM), (pre_byzantium, SpuriousDragonVM)):
-        outcomes = []
-        for vm in (theirs, ours):
-            try:
-                vm.validate_receipt(receipt)
-                outcomes.append(True)
-            except ValidationError:
-                outcomes.append(False)
-        assert outcomes[0] == outcomes[1]
+    checks = [
+        (CancunVM.validate_receipt, receipt),
+        (_OURS[CancunVM].validate_receipt, receipt),
+        (_OURS[CancunVM].validate_receipt_fields, fields),
+        (SpuriousDragonVM.validate_receipt, receipt),
+        (pre_byzantium.validate_receipt, receipt),
+    ]
+    outcomes = []
+    for check, argument in checks:
+        try:
+            check(argument)
+            outcomes.append(True)
+        except ValidationError:
+            outcomes.append(False)
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    assert outcomes[3] == outcomes[4]
 
 
 def test_a_bloom_missing_one_topic_is_rejected():

@@ -57,7 +57,7 @@ class OrderedCommit:
             receipt = vm.make_receipt(self.receipts.header, transaction, outcome, state)
             vm.validate_receipt(receipt)
         else:  # the worker validated it: the cumulative gas is not part of the check
-            receipt = outcome.receipt_after(self.receipts.header.gas_used)
+            receipt = outcome.receipt_after(transaction, self.receipts.header.gas_used)
         self.receipts.add(vm, transaction, receipt)
         self.count += 1
 

@@ -3,7 +3,7 @@ receipts and running header totals, folded as py-evm's block loop folds them (th
 executor, the parallel engine's ordered commit, the hook announcements)."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import rlp
 from eth.abc import BlockHeaderAPI, ComputationAPI, LogAPI, ReceiptAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
@@ -15,10 +15,25 @@ from eth.vm.forks.byzantium.constants import (
     EIP658_TRANSACTION_STATUS_CODE_SUCCESS as _SUCCESS,
 )
 from eth_utils import ValidationError
+from rlp.codec import length_prefix
 
 from .native import ffi, lib
+from .trie import encode_int
 
 LogEntry = tuple[bytes, tuple[int, ...], bytes]  # (address, topics, data), as py-evm's
+_BLOOM_PREFIX = b"\xb9\x01\x00"  # RLP's head of a 256-byte string: the bloom, always that long
+
+
+class ReceiptFields(NamedTuple):
+    """A receipt from Byzantium on, as fields: what a worker sends of it (a receipt object
+    costs more to pickle than to build), and the RLP of its bloom and logs, which the
+    cumulative gas that the commit sets leaves as it is."""
+
+    status: bytes
+    gas_used: int
+    bloom: int
+    logs: tuple[LogEntry, ...]
+    tail: bytes
 
 
 def logs_bloom(logs: Iterable[LogEntry]) -> int:
@@ -34,23 +49,54 @@ def logs_bloom(logs: Iterable[LogEntry]) -> int:
     return int.from_bytes(bloom, "big")
 
 
-def plain_receipt(status: bytes, gas_used: int, bloom: int, logs: Iterable[LogAPI]) -> Receipt:
-    """An untyped receipt built positionally by rlp's own constructor: py-evm's passes the
-    fields on by name, which rlp checks name by name."""
+def _rlp_string(raw: bytes) -> bytes:
+    if len(raw) == 1 and raw[0] < 0x80:
+        return raw
+    prefix: bytes = length_prefix(len(raw), 0x80)
+    return prefix + raw
+
+
+def _rlp_list(payload: bytes) -> bytes:
+    prefix: bytes = length_prefix(len(payload), 0xC0)
+    return prefix + payload
+
+
+def logs_rlp(logs: Iterable[LogEntry]) -> bytes:
+    """rlp.encode of a receipt's logs, by hand: pyrlp checks every item against its sedes,
+    about 30 µs a log here (tests/test_receipts.py checks the bytes)."""
+    return _rlp_list(
+        b"".join(
+            _rlp_list(
+                _rlp_string(address)
+                + _rlp_list(b"".join(b"\xa0" + topic.to_bytes(32, "big") for topic in topics))
+                + _rlp_string(data)
+            )
+            for address, topics, data in logs
+        )
+    )
+
+
+def receipt_fields(status: bytes, gas_used: int, logs: tuple[LogEntry, ...]) -> ReceiptFields:
+    """A receipt's fields, its bloom and tail computed from the logs."""
+    bloom = logs_bloom(logs)
+    return ReceiptFields(status, gas_used, bloom, logs, _BLOOM_PREFIX + bloom.to_bytes(256, "big") + logs_rlp(logs))
+
+
+def build_receipt(transaction: SignedTransactionAPI, fields: ReceiptFields) -> ReceiptAPI:
+    """The receipt py-evm's transaction.make_receipt makes, typed for a typed transaction,
+    built positionally by rlp's own constructors (py-evm's passes the fields on by name, which
+    rlp checks name by name) with its encoding put where rlp caches it (and a typed receipt's
+    type byte where py-evm caches it): the receipts root then runs no encoder."""
+    logs = [Log(*entry) for entry in fields.logs]
     # py-evm's type hints call Receipt abstract; it is the concrete receipt class
     receipt = object.__new__(Receipt)  # type: ignore[type-abstract]
-    rlp.Serializable.__init__(receipt, status, gas_used, bloom, logs)
-    return receipt
-
-
-def build_receipt(
-    transaction: SignedTransactionAPI, status: bytes, gas_used: int, bloom: int, logs: Iterable[LogAPI]
-) -> ReceiptAPI:
-    """The receipt py-evm's transaction.make_receipt makes, typed for a typed transaction."""
-    receipt = plain_receipt(status, gas_used, bloom, logs)
-    if isinstance(transaction, TypedTransaction):
-        return transaction.receipt_builder.typed_receipt_class(transaction.type_id, receipt)
-    return receipt
+    rlp.Serializable.__init__(receipt, fields.status, fields.gas_used, fields.bloom, logs)
+    receipt._cached_rlp = _rlp_list(_rlp_string(fields.status) + encode_int(fields.gas_used) + fields.tail)
+    if not isinstance(transaction, TypedTransaction):
+        return receipt
+    typed = transaction.receipt_builder.typed_receipt_class(transaction.type_id, receipt)
+    typed.__dict__["_type_byte"] = bytes((typed.type_id,))
+    return typed
 
 
 class FastReceiptChecks:
@@ -61,10 +107,14 @@ class FastReceiptChecks:
     @classmethod
     def validate_receipt(cls, receipt: ReceiptAPI) -> None:
         """The bloom must hold every log's address and topics."""
-        entries = [(log.address, log.topics, b"") for log in receipt.logs]
-        if not logs_bloom(entries) & ~receipt.bloom:
+        cls.validate_bloom(receipt.bloom, [(log.address, log.topics, b"") for log in receipt.logs])
+
+    @staticmethod
+    def validate_bloom(bloom: int, logs: Iterable[LogEntry]) -> None:
+        entries = list(logs)
+        if not logs_bloom(entries) & ~bloom:
             return
-        index = next(i for i, entry in enumerate(entries) if logs_bloom([entry]) & ~receipt.bloom)
+        index = next(i for i, entry in enumerate(entries) if logs_bloom([entry]) & ~bloom)
         raise ValidationError(
             f"The address or a topic of the log entry at position {index} is not present in the "
             "provided bloom filter."
@@ -79,19 +129,35 @@ class FastStatusReceipts(FastReceiptChecks):
     def make_receipt(
         cls, base_header: BlockHeaderAPI, transaction: SignedTransactionAPI, computation: ComputationAPI, state: StateAPI
     ) -> ReceiptAPI:
-        gas_used = base_header.gas_used + cls.finalize_gas_used(transaction, computation)  # type: ignore[attr-defined]
+        return build_receipt(transaction, cls.make_receipt_fields(base_header.gas_used, transaction, computation))
+
+    @classmethod
+    def make_receipt_fields(
+        cls, gas_before: int, transaction: SignedTransactionAPI, computation: ComputationAPI
+    ) -> ReceiptFields:
+        """What make_receipt puts in the receipt after `gas_before` gas of the block."""
+        gas_used = gas_before + cls.finalize_gas_used(transaction, computation)  # type: ignore[attr-defined]
         status = _FAILURE if computation.is_error else _SUCCESS
         entries = computation.get_log_entries()
-        logs = [Log(address, topics, data) for address, topics, data in entries]
-        return build_receipt(transaction, status, gas_used, logs_bloom(entries), logs)
+        return receipt_fields(status, gas_used, tuple((address, tuple(topics), data) for address, topics, data in entries))
 
     @classmethod
     def validate_receipt(cls, receipt: ReceiptAPI) -> None:
         super().validate_receipt(receipt)
-        if receipt.state_root not in (_FAILURE, _SUCCESS):
+        cls.validate_status(receipt.state_root)
+
+    @classmethod
+    def validate_receipt_fields(cls, fields: ReceiptFields) -> None:
+        """validate_receipt's checks on the fields of a receipt not built yet."""
+        cls.validate_bloom(fields.bloom, fields.logs)
+        cls.validate_status(fields.status)
+
+    @staticmethod
+    def validate_status(status: bytes) -> None:
+        if status not in (_FAILURE, _SUCCESS):
             raise ValidationError(
                 "The receipt's `state_root` must be one of [0x, 0x01].  "
-                f"Got: 0x{receipt.state_root.hex()}"
+                f"Got: 0x{status.hex()}"
             )
 
 

@@ -9,7 +9,6 @@ import functools
 import time
 import traceback
 from collections.abc import Sequence
-from types import SimpleNamespace
 from typing import Any
 
 from eth.abc import ComputationAPI, MessageAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
@@ -30,9 +29,6 @@ from .txview import BaseReads, Blocked, TrackingAccountDB, lazy_sender
 
 _BATCH = 64  # outcomes per message to the parent, at most
 _BATCH_SECONDS = 0.05  # and at most this old: the parent's stall check sees them as progress
-_NO_GAS_YET = SimpleNamespace(gas_used=0)
-"""The header a worker's receipt is made against: the cumulative gas of the transactions
-before is the commit's to add (py-evm's make_receipt adds this transaction's to it)."""
 
 
 class _ParallelState:
@@ -103,9 +99,8 @@ class Worker:
         self.core = core
         self.pre = vm.state
         # From Byzantium on a receipt holds a status, not a state root, so the worker can
-        # build it; the commit then only sets the cumulative gas (see Outcome.receipt).
-        self.make_receipt = type(vm).make_receipt if isinstance(vm, ByzantiumVM) else None
-        self.validate_receipt = type(vm).validate_receipt
+        # make its fields; the commit then only sets the cumulative gas (see Outcome.receipt).
+        self.receipt_maker = type(vm) if isinstance(vm, ByzantiumVM) else None  # FastStatusReceipts
         self.transactions = transactions
         self.targets = [transaction.to for transaction in transactions]
         self.results = results
@@ -172,9 +167,9 @@ class Worker:
             computation = state.apply_transaction(transaction)
             seconds = time.perf_counter() - started
             receipt = None
-            if self.make_receipt is not None:
-                receipt = self.make_receipt(_NO_GAS_YET, transaction, computation, state)
-                self.validate_receipt(receipt)
+            if self.receipt_maker is not None:
+                receipt = self.receipt_maker.make_receipt_fields(0, transaction, computation)
+                self.receipt_maker.validate_receipt_fields(receipt)
             outcome = Outcome.of(computation, seconds, receipt, accounts.sender)
             writes = accounts.write_set()
         except Blocked:
