@@ -13,7 +13,7 @@ import mmap
 import os
 import struct
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from enum import IntEnum
 from typing import Any, NamedTuple
 
@@ -120,20 +120,11 @@ def _record(ctype: str, *fields: tuple[str, str]) -> struct.Struct:
 _KEY_SIZE = ffi.sizeof("pv_key")  # address, kind, slot: 53 bytes, unpadded
 _READ = _record("pv_read", ("key", f"{_KEY_SIZE}s"), ("result", "B"), ("version", "II"), ("value", "32s"))
 _WRITE = _record("pv_write", ("key", f"{_KEY_SIZE}s"), ("flag", "B"), ("value", "32s"))
-def _word(value: int) -> bytes:
-    return value.to_bytes(32, "big")
+_FLAGS = (lib.PV_ABSOLUTE, lib.PV_DELTA)  # a write's flag, by is_delta
 
 
 def _int(word: Any) -> int:
     return int.from_bytes(ffi.buffer(word), "big")
-
-
-def _pack(pack: Callable[..., bytes], rows: Iterable[tuple[Any, ...]]) -> bytes:
-    """The rows packed back to back; an out-of-range key, value or field is a NativeError."""
-    try:
-        return b"".join(pack(*row) for row in rows)
-    except (OverflowError, struct.error) as error:
-        raise NativeError(f"cannot pass to the core: {error}") from None
 
 
 def _task(task: Any) -> Task:
@@ -257,17 +248,16 @@ class Core:
     ) -> bool:
         """Publishes an incarnation's read and write sets; True if it wrote a key that the
         previous incarnation did not (then the higher transactions must be validated again)."""
-        packed_reads = _pack(
-            _READ.pack,
-            ((self._packed(key), result, *(version or (0, 0)), _word(value)) for key, result, version, value in reads),
-        )
-        packed_writes = _pack(
-            _WRITE.pack,
-            (
-                (self._packed(key), lib.PV_DELTA if is_delta else lib.PV_ABSOLUTE, _word(value))
-                for key, value, is_delta in writes
-            ),
-        )
+        packed, read, write = self._packed, _READ.pack, _WRITE.pack
+        try:  # comprehensions into lists: the cost per record is most of the call's
+            packed_reads = b"".join(
+                [read(packed(key), result, *(version or (0, 0)), value.to_bytes(32, "big")) for key, result, version, value in reads]
+            )
+            packed_writes = b"".join(
+                [write(packed(key), _FLAGS[is_delta], value.to_bytes(32, "big")) for key, value, is_delta in writes]
+            )
+        except (OverflowError, struct.error) as error:
+            raise NativeError(f"cannot pass to the core: {error}") from None
         status = lib.pv_incarnation_finish(
             self._core,
             tx,
