@@ -123,7 +123,8 @@ class FastReceiptChecks:
 
 class FastStatusReceipts(FastReceiptChecks):
     """From Byzantium on: py-evm's make_receipt with the bloom computed by logs_bloom and the
-    receipt built positionally, and its validate_receipt's status check."""
+    receipt built positionally, its encoding cached, and validate_receipt's status check. Both
+    also work on fields: a worker makes and checks those, and the commit builds the receipt."""
 
     @classmethod
     def make_receipt(
