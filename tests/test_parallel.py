@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-import rlp
 from eth_utils import ValidationError
 
 from parevm import load_block_file

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import rlp
-from eth.abc import BlockHeaderAPI, ComputationAPI, LogAPI, ReceiptAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
+from eth.abc import BlockHeaderAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
 from eth.rlp.logs import Log
 from eth.rlp.receipts import Receipt
 from eth.vm.forks.berlin.transactions import TypedTransaction
