@@ -18,7 +18,7 @@ from eth_utils import keccak
 from .blockinput import Account
 from .native import Key, Kind
 from .overlay import EMPTY_CODE_HASH, OverlayAccountDB
-from .trie import encode_int, secure_trie_root, trie_root
+from .trie import encode_int, rlp_list, secure_trie_root, trie_root
 
 _ABSENT = Account()
 
@@ -200,11 +200,7 @@ def _storage_root(storage: Mapping[int, int]) -> bytes:
     return secure_trie_root((slot.to_bytes(32, "big"), encode_int(value)) for slot, value in storage.items() if value)
 
 
-# RLP by hand for the two shapes the state trie holds: pyrlp's general encoder (type
-# inference per item) costs more than the native root itself. tests/test_prestate.py checks
-# these against rlp.encode.
 def _encode(nonce: int, balance: int, storage_root: bytes, code_hash: bytes) -> bytes:
-    payload = b"".join((encode_int(nonce), encode_int(balance), b"\xa0", storage_root, b"\xa0", code_hash))
-    size = len(payload)  # at most 2 + 33 + 66: always under 256
-    return (bytes((0xC0 + size,)) if size < 56 else bytes((0xF8, size))) + payload
+    """An account as the state trie holds it, RLP by hand (see trie.encode_int)."""
+    return rlp_list(b"".join((encode_int(nonce), encode_int(balance), b"\xa0", storage_root, b"\xa0", code_hash)))
 

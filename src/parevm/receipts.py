@@ -2,7 +2,7 @@
 receipts and running header totals, folded as py-evm's block loop folds them (the sequential
 executor, the parallel engine's ordered commit, the hook announcements)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 import rlp
@@ -15,10 +15,9 @@ from eth.vm.forks.byzantium.constants import (
     EIP658_TRANSACTION_STATUS_CODE_SUCCESS as _SUCCESS,
 )
 from eth_utils import ValidationError
-from rlp.codec import length_prefix
 
 from .native import ffi, lib
-from .trie import encode_int
+from .trie import encode_int, rlp_list, rlp_string
 
 LogEntry = tuple[bytes, tuple[int, ...], bytes]  # (address, topics, data), as py-evm's
 _BLOOM_PREFIX = b"\xb9\x01\x00"  # RLP's head of a 256-byte string: the bloom, always that long
@@ -49,27 +48,15 @@ def logs_bloom(logs: Iterable[LogEntry]) -> int:
     return int.from_bytes(bloom, "big")
 
 
-def _rlp_string(raw: bytes) -> bytes:
-    if len(raw) == 1 and raw[0] < 0x80:
-        return raw
-    prefix: bytes = length_prefix(len(raw), 0x80)
-    return prefix + raw
-
-
-def _rlp_list(payload: bytes) -> bytes:
-    prefix: bytes = length_prefix(len(payload), 0xC0)
-    return prefix + payload
-
-
 def logs_rlp(logs: Iterable[LogEntry]) -> bytes:
     """rlp.encode of a receipt's logs, by hand: pyrlp checks every item against its sedes,
     about 30 µs a log here (tests/test_receipts.py checks the bytes)."""
-    return _rlp_list(
+    return rlp_list(
         b"".join(
-            _rlp_list(
-                _rlp_string(address)
-                + _rlp_list(b"".join(b"\xa0" + topic.to_bytes(32, "big") for topic in topics))
-                + _rlp_string(data)
+            rlp_list(
+                rlp_string(address)
+                + rlp_list(b"".join(b"\xa0" + topic.to_bytes(32, "big") for topic in topics))
+                + rlp_string(data)
             )
             for address, topics, data in logs
         )
@@ -91,7 +78,7 @@ def build_receipt(transaction: SignedTransactionAPI, fields: ReceiptFields) -> R
     # py-evm's type hints call Receipt abstract; it is the concrete receipt class
     receipt = object.__new__(Receipt)  # type: ignore[type-abstract]
     rlp.Serializable.__init__(receipt, fields.status, fields.gas_used, fields.bloom, logs)
-    receipt._cached_rlp = _rlp_list(_rlp_string(fields.status) + encode_int(fields.gas_used) + fields.tail)
+    receipt._cached_rlp = rlp_list(rlp_string(fields.status) + encode_int(fields.gas_used) + fields.tail)
     if not isinstance(transaction, TypedTransaction):
         return receipt
     typed = transaction.receipt_builder.typed_receipt_class(transaction.type_id, receipt)
@@ -110,11 +97,10 @@ class FastReceiptChecks:
         cls.validate_bloom(receipt.bloom, [(log.address, log.topics, b"") for log in receipt.logs])
 
     @staticmethod
-    def validate_bloom(bloom: int, logs: Iterable[LogEntry]) -> None:
-        entries = list(logs)
-        if not logs_bloom(entries) & ~bloom:
+    def validate_bloom(bloom: int, logs: Sequence[LogEntry]) -> None:
+        if not logs_bloom(logs) & ~bloom:
             return
-        index = next(i for i, entry in enumerate(entries) if logs_bloom([entry]) & ~bloom)
+        index = next(i for i, entry in enumerate(logs) if logs_bloom([entry]) & ~bloom)
         raise ValidationError(
             f"The address or a topic of the log entry at position {index} is not present in the "
             "provided bloom filter."
@@ -139,8 +125,7 @@ class FastStatusReceipts(FastReceiptChecks):
         """What make_receipt puts in the receipt after `gas_before` gas of the block."""
         gas_used = gas_before + cls.finalize_gas_used(transaction, computation)  # type: ignore[attr-defined]
         status = _FAILURE if computation.is_error else _SUCCESS
-        entries = computation.get_log_entries()
-        return receipt_fields(status, gas_used, tuple((address, tuple(topics), data) for address, topics, data in entries))
+        return receipt_fields(status, gas_used, computation.get_log_entries())
 
     @classmethod
     def validate_receipt(cls, receipt: ReceiptAPI) -> None:

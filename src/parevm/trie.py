@@ -13,6 +13,7 @@ from itertools import accumulate
 from operator import itemgetter
 
 from eth_hash.auto import keccak
+from rlp.codec import length_prefix
 
 from ._native import ffi, lib
 from .native import NativeError
@@ -56,13 +57,27 @@ def trie_root(items: Iterable[tuple[bytes, bytes]]) -> bytes:
     return bytes(root)
 
 
+# RLP by hand: pyrlp infers or checks the type of every item, which costs more than the roots
+# themselves (tests/test_prestate.py and tests/test_receipts.py check these against rlp.encode).
 def encode_int(value: int) -> bytes:
-    """rlp.encode of a non-negative integer, by hand: pyrlp infers the type of every item,
-    which costs more than the roots themselves (tests/test_prestate.py checks it)."""
+    """rlp.encode of a non-negative integer."""
     if value == 0:
         return b"\x80"
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return raw if len(raw) == 1 and raw[0] < 0x80 else bytes((0x80 + len(raw),)) + raw
+    return rlp_string(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+
+def rlp_string(raw: bytes) -> bytes:
+    """rlp.encode of a byte string."""
+    if len(raw) == 1 and raw[0] < 0x80:
+        return raw
+    prefix: bytes = length_prefix(len(raw), 0x80)
+    return prefix + raw
+
+
+def rlp_list(payload: bytes) -> bytes:
+    """rlp.encode of a list, given its items' encodings joined."""
+    prefix: bytes = length_prefix(len(payload), 0xC0)
+    return prefix + payload
 
 
 def ordered_trie_root(values: Sequence[bytes]) -> bytes:
