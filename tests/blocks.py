@@ -22,6 +22,12 @@ CONTRACTS = {
     "destructor": bytes.fromhex("41ff"),
     # CREATE a child whose init code is SELFDESTRUCT(COINBASE), store its address at slot 0
     "factory": bytes.fromhex("6141ff6000526002601e6000f0600055" + "00"),
+    # CALL(GAS, 0xdead, value 0): a call that sends nothing
+    "forwarder": bytes.fromhex("60006000600060006000" + "61dead5af150" + "00"),
+    # CALL(GAS, 0xdead, value 1): a call that sends value, so checks the caller's funds
+    "payer": bytes.fromhex("60006000600060006001" + "61dead5af150" + "00"),
+    # CALL(GAS, 0xdead, value 0), then SSTORE(0, BALANCE(ADDRESS)): a real read after it
+    "self_reader": bytes.fromhex("60006000600060006000" + "61dead5af150" + "3031600055" + "00"),
 }
 CONTRACT_FUNDS = 10**18
 

@@ -15,6 +15,7 @@ from parevm.sequential import SequentialExecutor
 from parevm.parallel import EngineError, ParallelExecutor
 from parevm.blockinput import Account
 from parevm.forks import FORKS
+from parevm.native import Kind
 from parevm.stats import WORKER_TIMES
 from parevm.workloads import FUNDS, dynamic_fee_transaction, key, mine
 from parevm.workloads.chain import CHAIN_ID
@@ -305,6 +306,21 @@ def test_every_contract_kind_runs(generated_block_file):
     assert statuses[list(CONTRACTS).index("reverter")] == 0
     assert statuses[list(CONTRACTS).index("looper")] == 0
     assert statuses[list(CONTRACTS).index("counter")] == 1
+
+
+@pytest.mark.parametrize("name, reads_balance", [("forwarder", False), ("payer", True), ("self_reader", True)])
+def test_a_call_reads_its_callers_balance_only_if_it_sends_value(name, reads_balance):
+    """Every transaction pays the contract, which then calls an account. py-evm reads the
+    caller's balance at every call; a call that sends no value never looks at it, so it must
+    not make the transactions depend on each other's payments. Sending value, or BALANCE after
+    the call, does."""
+    senders = [key(12, b"sender", i) for i in range(12)]
+    txs = [dynamic_fee_transaction(s, 0, address_of(name), value=10**9, gas=100_000) for s in senders]
+    block = load(mine(genesis(12, 12, None, 0), txs))
+    result = same_result(block, ParallelExecutor(2, min_txs=0, keys=True))
+    assert all(receipt.status == 1 for receipt in result.receipts)
+    balance = (address_of(name), Kind.BALANCE, None)
+    assert [balance in reads for reads in result.stats.read_keys] == [reads_balance] * 12
 
 
 def test_capacity_running_out_grows_and_reruns(generated_block_file, monkeypatch):

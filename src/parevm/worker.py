@@ -15,6 +15,7 @@ from eth.abc import ComputationAPI, MessageAPI, SignedTransactionAPI, StateAPI, 
 from eth.constants import BLANK_ROOT_HASH
 from eth.exceptions import PyEVMError
 from eth.vm.forks.byzantium import ByzantiumVM
+from eth.vm.logic.call import BaseCall, CallParams
 from eth_typing import Address
 from eth_utils import ValidationError
 
@@ -35,10 +36,17 @@ class _ParallelState:
     """A fork's state class running one incarnation on a TrackingAccountDB."""
 
     account_db_class = TrackingAccountDB
+    unused_balance: Address | None = None  # the next get_balance of it is not a real read
 
     def set_system_contracts(self) -> None:
         """The block's own state already did this (a no-op write every incarnation would
         otherwise repeat, making each transaction depend on the one before)."""
+
+    def get_balance(self, address: Address) -> int:
+        if address == self.unused_balance:
+            self.unused_balance = None
+            return 0  # never looked at: see _ValuelessCallReadsNoBalance
+        return super().get_balance(address)  # type: ignore[misc,no-any-return]
 
     def delta_balance(self, address: Address, delta: int) -> None:
         """Balance changes commute: kept as deltas, never read (see txview)."""
@@ -75,13 +83,52 @@ class _ParallelComputation:
         return super().apply_computation(state, message, *args, **kwargs)  # type: ignore[misc]
 
 
+class _ValuelessCallReadsNoBalance:
+    """py-evm's CALL-family opcodes read the caller's balance before every call, but look at
+    it only when the call sends value. For a call that sends none, that read would make the
+    transaction depend on every lower transaction that paid the contract (a router, say, which
+    makes many calls and receives ether): here the balance is not read at all.
+
+    Between get_call_params and that read, the opcode asks the state for memory, code, gas,
+    existence and warmth but for no balance, so the state's next get_balance of the caller is
+    that read; the flag is cleared however the opcode ends."""
+
+    def get_call_params(self, computation: ComputationAPI) -> CallParams:
+        params: CallParams = super().get_call_params(computation)  # type: ignore[misc]
+        value, should_transfer_value = params[1], params[9]
+        if not (should_transfer_value and value):
+            computation.state.unused_balance = computation.msg.storage_address  # type: ignore[attr-defined]
+        return params
+
+    def __call__(self, computation: ComputationAPI) -> None:
+        try:
+            super().__call__(computation)  # type: ignore[misc]
+        finally:
+            computation.state.unused_balance = None  # type: ignore[attr-defined]
+
+
+def _parallel_opcodes(opcodes: dict[int, Any]) -> dict[int, Any]:
+    """The fork's opcodes, its calls as _ValuelessCallReadsNoBalance makes them."""
+    return {
+        value: type(type(op).__name__, (_ValuelessCallReadsNoBalance, type(op)), {})()
+        if isinstance(op, BaseCall) else op
+        for value, op in opcodes.items()
+    }
+
+
 @functools.cache
 def parallel_state_class(base: type[StateAPI]) -> type[StateAPI]:
     computation = base.computation_class
     return type(
         f"Parallel{base.__name__}",
         (_ParallelState, StorageCollision, AncestorLookup, base),
-        {"computation_class": type(f"Parallel{computation.__name__}", (_ParallelComputation, computation), {})},
+        {
+            "computation_class": type(
+                f"Parallel{computation.__name__}",
+                (_ParallelComputation, computation),
+                {"opcodes": _parallel_opcodes(computation.opcodes)},
+            )
+        },
     )
 
 
