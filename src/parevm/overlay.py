@@ -13,8 +13,8 @@ from typing import Any, Protocol
 from eth.constants import EMPTY_SHA3
 from eth.db.journal import get_next_checkpoint
 from eth.validation import validate_uint256
+from eth_hash.auto import keccak
 from eth_typing import Address, Hash32
-from eth_utils import keccak
 
 from .core import Write
 from .native import Key, Kind

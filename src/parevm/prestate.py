@@ -12,8 +12,8 @@ from eth.abc import AtomicDatabaseAPI, MetaWitnessAPI
 from eth.constants import BLANK_ROOT_HASH
 from eth.db.account import AccountDB
 from eth.db.witness import MetaWitness
+from eth_hash.auto import keccak
 from eth_typing import Address, Hash32
-from eth_utils import keccak
 
 from .blockinput import Account
 from .native import Key, Kind
