@@ -126,11 +126,18 @@ class ParallelExecutor(ParevmExecutor):
         stats: ExecutionStats,
     ) -> tuple[list[Outcome], OrderedCommit]:
         """One parallel run of the block, committed. From Byzantium on the workers make the
-        receipts, so the commit may run beside them (a retry then first rolls back what it
-        applied); before, receipts hold state roots, and it runs after them."""
+        receipts, so the commit may run beside them; before, receipts hold state roots, and it
+        runs after them.
+
+        Beside them, a retry must first drop what the commit applied. The state's changes so
+        far are locked first, as py-evm locks them before each transaction, so its top layer
+        holds the commit's writes alone and dropping them is clearing it. (A snapshot would
+        journal every write the commit makes; on 2,000 transfers that journal, freed at the
+        end, made the state root's work 60-80 ms slower, in fresh memory's page faults.)"""
         commit = OrderedCommit(vm, transactions, base_header, core.tx_writes, core.code_get)
         beside = self.beside and isinstance(vm, ByzantiumVM)
-        snapshot = vm.state.snapshot() if beside else None
+        if beside:
+            vm.state.lock_changes()
         try:
             started = time.perf_counter()
             latest = self._run(core, vm, transactions, commit if beside else None, stats)
@@ -142,15 +149,9 @@ class ParallelExecutor(ParevmExecutor):
             if commit.count != len(transactions):
                 raise EngineError(f"the block is done, but transaction {commit.count} could not be committed")
         except (KzgSetupNeeded, CapacityError, WorkerLost):
-            if snapshot is not None:  # the re-run starts from the state before the transactions
-                vm.state.revert(snapshot)
+            if beside:  # the re-run starts from the state before the transactions
+                vm.state._account_db.clear()  # type: ignore[attr-defined]
             raise
-        except BaseException:
-            if snapshot is not None:  # an invalid block: what was applied stays, as in py-evm
-                vm.state.commit(snapshot)
-            raise
-        if snapshot is not None:
-            vm.state.commit(snapshot)
         return [latest[tx][1] for tx in range(len(transactions))], commit
 
     def _run(
