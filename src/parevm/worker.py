@@ -89,9 +89,9 @@ class _ValuelessCallReadsNoBalance:
     transaction depend on every lower transaction that paid the contract (a router, say, which
     makes many calls and receives ether): here the balance is not read at all.
 
-    Between get_call_params and that read, the opcode asks the state for memory, code, gas,
-    existence and warmth but for no balance, so the state's next get_balance of the caller is
-    that read; the flag is cleared however the opcode ends."""
+    Between get_call_params and that read the opcode expands memory, charges gas and asks the
+    state for code, existence and warmth, never for a balance, so the state's next get_balance
+    of the caller is that read; the flag is cleared however the opcode ends."""
 
     def get_call_params(self, computation: ComputationAPI) -> CallParams:
         params: CallParams = super().get_call_params(computation)  # type: ignore[misc]
