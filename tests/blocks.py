@@ -6,6 +6,9 @@ from parevm.blockfile import block_input_from_json
 from parevm.blockinput import Account
 from parevm.workloads import FUNDS, dynamic_fee_transaction, key, mine
 
+# CALL(GAS, 0xdead, value, no input or output), its result popped
+_CALL_OUT = "6000600060006000" + "60{value:02x}" + "61dead5af150"
+
 # Each contract is a few opcodes; comments give them in assembly.
 CONTRACTS = {
     # SLOAD(0) + 1 -> SSTORE(0): one hot slot
@@ -22,12 +25,12 @@ CONTRACTS = {
     "destructor": bytes.fromhex("41ff"),
     # CREATE a child whose init code is SELFDESTRUCT(COINBASE), store its address at slot 0
     "factory": bytes.fromhex("6141ff6000526002601e6000f0600055" + "00"),
-    # CALL(GAS, 0xdead, value 0): a call that sends nothing
-    "forwarder": bytes.fromhex("60006000600060006000" + "61dead5af150" + "00"),
-    # CALL(GAS, 0xdead, value 1): a call that sends value, so checks the caller's funds
-    "payer": bytes.fromhex("60006000600060006001" + "61dead5af150" + "00"),
-    # CALL(GAS, 0xdead, value 0), then SSTORE(0, BALANCE(ADDRESS)): a real read after it
-    "self_reader": bytes.fromhex("60006000600060006000" + "61dead5af150" + "3031600055" + "00"),
+    # _CALL_OUT(0): a call that sends nothing
+    "forwarder": bytes.fromhex(_CALL_OUT.format(value=0) + "00"),
+    # _CALL_OUT(1): a call that sends value, so checks the caller's funds
+    "payer": bytes.fromhex(_CALL_OUT.format(value=1) + "00"),
+    # _CALL_OUT(0), then SSTORE(0, BALANCE(ADDRESS)): a real read after it
+    "self_reader": bytes.fromhex(_CALL_OUT.format(value=0) + "3031600055" + "00"),
 }
 CONTRACT_FUNDS = 10**18
 
