@@ -133,7 +133,7 @@ class ParallelExecutor(ParevmExecutor):
         far are locked first, as py-evm locks them before each transaction, so its top layer
         holds the commit's writes alone and dropping them is clearing it. (A snapshot would
         journal every write the commit makes; on 2,000 transfers that journal, freed at the
-        end, made the state root's work 60-80 ms slower, in fresh memory's page faults.)"""
+        end, made the state root's work 60-70 ms slower, in fresh memory's page faults.)"""
         commit = OrderedCommit(vm, transactions, base_header, core.tx_writes, core.code_get)
         beside = self.beside and isinstance(vm, ByzantiumVM)
         if beside:
