@@ -161,14 +161,16 @@ def _big_block():
 
 
 def _once_in_a_worker(monkeypatch, flag, action, at=5):
-    """The first worker to start executing tx `at` calls action() in itself: a fault at a known
-    point of the block (the flag file makes it once per test, not once per run of the block)."""
+    """The first forked worker to start executing a tx from `at` on calls action() in itself:
+    a fault at a known point of the block (the flag file makes it once per test, not once per
+    run of the block). Not the parent, which may be one of the workers."""
     from parevm.worker import Worker
 
     execute = Worker.execute
+    parent = os.getpid()
 
     def hooked(self, tx, incarnation):
-        if tx == at:
+        if tx >= at and os.getpid() != parent:
             try:
                 os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
             except FileExistsError:
@@ -188,13 +190,16 @@ def test_a_killed_worker_costs_a_rerun_not_a_wrong_result(monkeypatch, tmp_path)
 
 
 def _half_a_message_then(monkeypatch, tmp_path, signal_number):
-    """The first worker to flush a batch writes half of it, then sends itself the signal."""
+    """The first forked worker to flush a batch writes half of it, then sends itself the signal."""
     from parevm.frames import frame
     from parevm.worker import Worker
 
     flush = Worker.flush
+    parent = os.getpid()
 
     def cut_off(self):
+        if os.getpid() == parent:
+            return flush(self)
         try:
             os.close(os.open(tmp_path / "hit", os.O_CREAT | os.O_EXCL))
         except FileExistsError:
@@ -254,7 +259,7 @@ def test_a_rerun_first_rolls_back_what_the_lost_run_committed(monkeypatch, tmp_p
         os.kill(os.getpid(), signal.SIGKILL)
 
     _once_in_a_worker(monkeypatch, tmp_path / "hit", die_late, at=250)
-    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0, beside=True))
+    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0, parent_works=False))
     assert result.stats.retries and "worker lost" in result.stats.retries[0]
     assert len(committed) > 300  # the lost run had committed transactions, since rolled back
 
@@ -277,13 +282,16 @@ def test_a_stopped_worker_is_detected_while_the_others_spin(monkeypatch, tmp_pat
 
 def test_a_long_transaction_is_not_a_stall(monkeypatch):
     """A worker computing for longer than the stall limit without finishing (the BLS MSM
-    fixtures' transactions take minutes) is busy, not stuck."""
+    fixtures' transactions take minutes) is busy, not stuck: the forked worker's first
+    execution, while the parent runs out of work of its own and waits on it."""
     from parevm.worker import Worker
 
     execute = Worker.execute
+    parent, slowed = os.getpid(), []
 
     def slow_first(self, tx, incarnation):
-        if tx == 0 and incarnation == 0:
+        if os.getpid() != parent and not slowed:
+            slowed.append(tx)
             end = time.process_time() + 2.5
             while time.process_time() < end:
                 pass

@@ -19,7 +19,7 @@ from eth.vm.forks.byzantium import ByzantiumVM
 from .children import fork_bound
 from .commit import OrderedCommit
 from .crypto import KzgSetupNeeded, kzg_setup_loaded, load_kzg_setup
-from .core import CapacityError, Core
+from .core import CapacityError, Core, pause
 from .errors import ParevmError
 from .frames import Inbox, Outbox
 from .outcome import Outcome
@@ -48,8 +48,10 @@ class ParallelExecutor(ParevmExecutor):
     retries: parallel re-runs after a lost worker or a full core. fallback: then run the block
     sequentially (False: raise EngineError, for callers that want parallel or nothing).
     keys: keep each transaction's final read and write keys in the stats (for analysis).
-    beside: whether the parent commits beside the workers (from Byzantium on); by default only
-    when a core is left for it: measured on 2 cores, 1 worker gains from it and 2 workers lose.
+    parent_works: whether the parent is one of the workers (it forks one fewer and commits
+    between its own tasks) rather than forking them all and committing beside them; by default
+    when no core is left for it. The commit runs beside the workers from Byzantium on, and
+    after them before (receipts then hold state roots).
     `log` holds the stats of every block executed since its reader last cleared it.
     """
 
@@ -63,10 +65,10 @@ class ParallelExecutor(ParevmExecutor):
         retries: int = 2,
         fallback: bool = True,
         keys: bool = False,
-        beside: bool | None = None,
+        parent_works: bool | None = None,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self.beside = self.workers < (os.cpu_count() or 1) if beside is None else beside
+        self.parent_works = self.workers >= (os.cpu_count() or 1) if parent_works is None else parent_works
         self.min_txs = min_txs
         self.stall_seconds = stall_seconds
         self.retries = retries
@@ -90,6 +92,7 @@ class ParallelExecutor(ParevmExecutor):
         attempts = 0
         while attempts <= self.retries:
             attempt_started = time.perf_counter()
+            had_setup = kzg_setup_loaded()  # when the workers are forked
             try:
                 with Core(**limits) as core:
                     outcomes, commit = self._attempt(core, vm, transactions, base_header, stats)
@@ -98,7 +101,7 @@ class ParallelExecutor(ParevmExecutor):
                 header, receipts = commit.result()
                 return header, receipts, tuple(outcomes)
             except KzgSetupNeeded:
-                if not kzg_setup_loaded():  # not a failed attempt: load and re-run
+                if not had_setup:  # not a failed attempt: load (unless the parent's own worker did) and re-run
                     load_kzg_setup()  # the re-run and every later block of this process inherit it
                     stats.phases["kzg_setup"] = time.perf_counter() - attempt_started
                     continue
@@ -129,18 +132,18 @@ class ParallelExecutor(ParevmExecutor):
         receipts, so the commit may run beside them; before, receipts hold state roots, and it
         runs after them.
 
-        Beside them, a retry must first drop what the commit applied. The state's changes so
-        far are locked first, as py-evm locks them before each transaction, so its top layer
-        holds the commit's writes alone and dropping them is clearing it. (A snapshot would
-        journal every write the commit makes; on 2,000 transfers that journal, freed at the
-        end, made the state root's work 60-70 ms slower, in fresh memory's page faults.)"""
+        The state's changes so far are locked first, as py-evm locks them before each
+        transaction: its top layer then holds the commit's writes alone, the workers read the
+        layer below (the parent's own worker too, while the commit writes above it), and a
+        retry drops what a lost run committed by clearing the top. (A snapshot would journal
+        every write the commit makes; on 2,000 transfers that journal, freed at the end, made
+        the state root's work 60-70 ms slower, in fresh memory's page faults.)"""
         commit = OrderedCommit(vm, transactions, base_header, core.tx_writes, core.code_get)
-        beside = self.beside and isinstance(vm, ByzantiumVM)
-        if beside:
-            vm.state.lock_changes()
+        beside = commit if isinstance(vm, ByzantiumVM) else None
+        vm.state.lock_changes()
         try:
             started = time.perf_counter()
-            latest = self._run(core, vm, transactions, commit if beside else None, stats)
+            latest = self._run(core, vm, transactions, beside, stats)
             stats.phases["parallel"] = time.perf_counter() - started
             stats.record_core(core)
             started = time.perf_counter()
@@ -149,8 +152,7 @@ class ParallelExecutor(ParevmExecutor):
             if commit.count != len(transactions):
                 raise EngineError(f"the block is done, but transaction {commit.count} could not be committed")
         except (KzgSetupNeeded, CapacityError, WorkerLost):
-            if beside:  # the re-run starts from the state before the transactions
-                vm.state._account_db.clear()  # type: ignore[attr-defined]
+            vm.state._account_db.clear()  # type: ignore[attr-defined]  # the re-run starts before the transactions
             raise
         return [latest[tx][1] for tx in range(len(transactions))], commit
 
@@ -162,8 +164,9 @@ class ParallelExecutor(ParevmExecutor):
         beside: OrderedCommit | None,
         stats: ExecutionStats,
     ) -> dict[int, tuple[int, Outcome]]:
-        """Fork the workers, gather outcomes (latest incarnation wins) until all have exited,
-        committing beside them where `beside` is given.
+        """Fork the workers (one fewer where the parent works), gather outcomes (latest
+        incarnation wins) until the block is done and all have exited, committing beside
+        them where `beside` is given.
 
         Plain os.fork rather than multiprocessing.Process: the engine must also run inside
         daemonic processes (process pools, cluster workers), which multiprocessing forbids
@@ -171,9 +174,10 @@ class ParallelExecutor(ParevmExecutor):
         """
         state_class = type(vm).fork_state_class  # type: ignore[attr-defined]
         readers: dict[Inbox, int] = {}
+        latest: dict[int, tuple[int, Outcome]] = {}
         stats.worker_seconds.clear()  # the account of the attempt that gives the result
         try:
-            for _ in range(self.workers):
+            for _ in range(self.workers - self.parent_works):
                 read, write = os.pipe()
 
                 def work() -> None:
@@ -184,62 +188,123 @@ class ParallelExecutor(ParevmExecutor):
                 os.close(write)
                 readers[Inbox(read)] = pid
             self.worker_pids = list(readers.values())
-            latest = self._gather(readers, core, beside, stats)
+            if self.parent_works:
+                self._work(Worker(core, vm, state_class, transactions, _Delivery(latest)), readers, latest, core, beside, stats)
+            self._gather(readers, latest, core, beside, stats)
         finally:
             self._reap(readers)
         if not core.done() or len(latest) != len(transactions):
             raise WorkerLost("the workers stopped before the block was done")
         return latest
 
-    def _gather(
+    def _work(
         self,
+        worker: Worker,
         readers: dict[Inbox, int],
+        latest: dict[int, tuple[int, Outcome]],
         core: Core,
         beside: OrderedCommit | None,
         stats: ExecutionStats,
-    ) -> dict[int, tuple[int, Outcome]]:
-        latest: dict[int, tuple[int, Outcome]] = {}
+    ) -> None:
+        """The parent as one of the workers: after each of its chains of tasks, and while it
+        waits on the others, it takes in what they sent and commits what it can. It never
+        blocks on the pipes, since tasks can become free without a message (a validation
+        after another worker's execution); where nothing happens for stall_seconds, the
+        others are checked as _gather checks them."""
+        progress, cpu = time.monotonic(), _worker_times(readers.values())[0]
+
+        def take_in() -> bool:
+            worker.flush()
+            open_readers = [reader for reader in readers if not reader.ended]
+            ready = cast(list[Inbox], wait(cast(list[Any], open_readers), timeout=0))
+            self._take(ready, readers, latest, stats)
+            self._commit_beside(beside, core, latest, stats)
+            return bool(ready)
+
+        def between() -> None:
+            nonlocal progress
+            take_in()
+            progress = time.monotonic()
+
+        def idle(rounds: int) -> None:
+            nonlocal progress, cpu
+            if take_in():
+                progress = time.monotonic()
+            elif time.monotonic() - progress > self.stall_seconds:
+                cpu = self._check_stall(readers, cpu)
+                progress = time.monotonic()
+            pause(rounds)
+
+        worker.loop(idle, between)
+        worker.flush()
+        stats.record_worker_seconds(worker.seconds)
+
+    def _gather(
+        self,
+        readers: dict[Inbox, int],
+        latest: dict[int, tuple[int, Outcome]],
+        core: Core,
+        beside: OrderedCommit | None,
+        stats: ExecutionStats,
+    ) -> None:
+        """Wait for the forked workers' outcomes until all have exited."""
         cpu, _ = _worker_times(readers.values())
         while open_readers := [reader for reader in readers if not reader.ended]:
             ready = cast(list[Inbox], wait(cast(list[Any], open_readers), timeout=self.stall_seconds))
             if not ready:
-                # No incarnation finished in the window: stuck, unless the workers computed
-                # for a good part of it (one transaction can run for minutes in a pure-Python
-                # precompile); idle workers sleep, so they hardly count. A stopped worker
-                # (SIGSTOP, a debugger) makes it stuck whatever the others do: they may be
-                # spinning on a lock it holds.
-                before = cpu
-                cpu, stopped = _worker_times(readers.values())
-                if stopped:
-                    raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s, a worker stopped")
-                if cpu is None or before is None or cpu - before < 0.25 * self.stall_seconds:
-                    raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s")
+                cpu = self._check_stall(readers, cpu)
                 continue
-            for reader in ready:
-                for message in reader.receive():
-                    if message[0] == "full":
-                        raise CapacityError(message[1])
-                    if message[0] == "kzg":
-                        raise KzgSetupNeeded
-                    if message[0] == "crash":
-                        raise EngineError(f"a worker failed:\n{message[1]}")
-                    if message[0] == "seconds":
-                        stats.record_worker_seconds(message[1])
-                        continue
-                    for tx, incarnation, outcome in cast(list[tuple[int, int, Outcome]], message[1]):
-                        if tx not in latest or latest[tx][0] <= incarnation:
-                            latest[tx] = (incarnation, outcome)
-                if reader.ended:
-                    _, status = os.waitpid(readers[reader], 0)
-                    readers[reader] = 0
-                    if status != 0 or reader.cut_off:
-                        cut = ", in the middle of a message" if reader.cut_off else ""
-                        raise WorkerLost(f"a worker ended with wait status {status}{cut}")
-            if beside is not None:
-                started = time.perf_counter()
-                beside.advance(core, latest)
-                stats.phases["commit_beside"] = stats.phases.get("commit_beside", 0.0) + time.perf_counter() - started
-        return latest
+            self._take(ready, readers, latest, stats)
+            self._commit_beside(beside, core, latest, stats)
+
+    def _check_stall(self, readers: dict[Inbox, int], before: float | None) -> float | None:
+        """No incarnation finished for stall_seconds: stuck, unless the workers computed for a
+        good part of it (one transaction can run for minutes in a pure-Python precompile);
+        idle workers sleep, so they hardly count. A stopped worker (SIGSTOP, a debugger) makes
+        it stuck whatever the others do: they may be spinning on a lock it holds. Returns the
+        workers' CPU time now, for the next check."""
+        cpu, stopped = _worker_times(readers.values())
+        if stopped:
+            raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s, a worker stopped")
+        if cpu is None or before is None or cpu - before < 0.25 * self.stall_seconds:
+            raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s")
+        return cpu
+
+    @staticmethod
+    def _take(
+        ready: list[Inbox],
+        readers: dict[Inbox, int],
+        latest: dict[int, tuple[int, Outcome]],
+        stats: ExecutionStats,
+    ) -> None:
+        """Take in the messages of the workers whose pipes are ready; reap those that ended."""
+        for reader in ready:
+            for message in reader.receive():
+                if message[0] == "full":
+                    raise CapacityError(message[1])
+                if message[0] == "kzg":
+                    raise KzgSetupNeeded
+                if message[0] == "crash":
+                    raise EngineError(f"a worker failed:\n{message[1]}")
+                if message[0] == "seconds":
+                    stats.record_worker_seconds(message[1])
+                    continue
+                _keep_latest(latest, message[1])
+            if reader.ended:
+                _, status = os.waitpid(readers[reader], 0)
+                readers[reader] = 0
+                if status != 0 or reader.cut_off:
+                    cut = ", in the middle of a message" if reader.cut_off else ""
+                    raise WorkerLost(f"a worker ended with wait status {status}{cut}")
+
+    @staticmethod
+    def _commit_beside(
+        beside: OrderedCommit | None, core: Core, latest: dict[int, tuple[int, Outcome]], stats: ExecutionStats
+    ) -> None:
+        if beside is not None:
+            started = time.perf_counter()
+            beside.advance(core, latest)
+            stats.phases["commit_beside"] = stats.phases.get("commit_beside", 0.0) + time.perf_counter() - started
 
     def _reap(self, readers: dict[Inbox, int]) -> None:
         """Kill and wait for every worker still running; close the pipes."""
@@ -270,3 +335,29 @@ def _worker_times(pids: Iterable[int]) -> tuple[float | None, bool]:
         stopped = stopped or fields[0] in (b"T", b"t")  # stopped by a signal, or by a tracer
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total, stopped
+
+
+def _keep_latest(latest: dict[int, tuple[int, Outcome]], outcomes: Iterable[tuple[int, int, Outcome]]) -> None:
+    """Each transaction's newest incarnation and its outcome."""
+    for tx, incarnation, outcome in outcomes:
+        if tx not in latest or latest[tx][0] <= incarnation:
+            latest[tx] = (incarnation, outcome)
+
+
+class _Delivery:
+    """The parent's own worker's outcomes, handed over in place, with what a pipe would
+    drop dropped too: an error's traceback and chained errors would keep the incarnation's
+    frames, and with them its whole state, alive for the rest of the block."""
+
+    def __init__(self, latest: dict[int, tuple[int, Outcome]]) -> None:
+        self.latest = latest
+
+    def send(self, message: tuple[str, Any]) -> None:
+        for _, _, outcome in message[1]:
+            for error in (outcome.error, outcome.invalid):
+                if error is not None:
+                    error.__traceback__ = error.__context__ = error.__cause__ = None
+        _keep_latest(self.latest, message[1])
+
+    def close(self) -> None:
+        """Nothing to close: no pipe."""

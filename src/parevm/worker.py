@@ -8,8 +8,8 @@ Outcome per finished incarnation, sent in batches; write and read sets stay in t
 import functools
 import time
 import traceback
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from eth.abc import ComputationAPI, MessageAPI, SignedTransactionAPI, StateAPI, VirtualMachineAPI
 from eth.constants import BLANK_ROOT_HASH
@@ -21,7 +21,6 @@ from eth_utils import ValidationError
 
 from .core import SPINS, CapacityError, Core, Task, TaskKind, pause
 from .crypto import KzgSetupNeeded, refuse_kzg_loading
-from .frames import Outbox
 from .outcome import Outcome
 from .statedb import AncestorLookup, StorageCollision
 from .stats import WORKER_TIMES
@@ -132,6 +131,15 @@ def parallel_state_class(base: type[StateAPI]) -> type[StateAPI]:
     )
 
 
+class Results(Protocol):
+    """Where a worker's messages go: a pipe to the parent (frames.Outbox), or, for the
+    parent's own worker, the parent itself."""
+
+    def send(self, message: Any) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Worker:
     """Everything a worker needs, captured in the parent before forking."""
 
@@ -141,10 +149,12 @@ class Worker:
         vm: VirtualMachineAPI,
         fork_state_class: type[StateAPI],
         transactions: Sequence[SignedTransactionAPI],
-        results: Outbox,
+        results: "Results",
     ) -> None:
         self.core = core
-        self.pre = vm.state
+        # The state as the block's transactions start: the layer below the commit's writes,
+        # which the parent makes beside its own worker (parallel.py locks the changes before).
+        self.accounts = vm.state._account_db.committed  # type: ignore[attr-defined]
         # From Byzantium on a receipt holds a status, not a state root, so the worker can
         # make its fields; the commit then only sets the cumulative gas (see Outcome.receipt).
         self.receipt_maker = type(vm) if isinstance(vm, ByzantiumVM) else None  # FastStatusReceipts
@@ -152,44 +162,20 @@ class Worker:
         self.targets = [transaction.to for transaction in transactions]
         self.results = results
         self.state_class = parallel_state_class(fork_state_class)
-        self.context = self.pre.execution_context
-        self.ancestors = getattr(self.pre, "ancestors", None)
+        self.context = vm.state.execution_context
+        self.ancestors = getattr(vm.state, "ancestors", None)
         self.code_cache: dict[bytes, bytes] = {}
         self.pending: list[tuple[int, int, Outcome]] = []
         self.flushed = time.monotonic()
         self.seconds = dict.fromkeys(WORKER_TIMES, 0.0)  # where this worker's time went
 
     def run(self) -> None:
-        """The Block-STM loop; ends when the scheduler says the block is done, and sends
-        where its time went last."""
-        idle, idle_since = 0, 0.0
+        """A forked worker's life: the Block-STM loop, then where its time went."""
         refuse_kzg_loading()
         try:
-            while True:
-                task: Task | None = self.core.next_task()
-                if idle and task.kind != TaskKind.NONE:
-                    self.seconds["idle"] += time.perf_counter() - idle_since
-                if task.kind == TaskKind.DONE:
-                    self.flush()
-                    self.results.send(("seconds", self.seconds))
-                    break
-                if task.kind == TaskKind.NONE:
-                    if not idle:
-                        idle_since = time.perf_counter()
-                    # Waiting on another worker. A single NONE is common (the validation
-                    # sweep met a transaction still executing) and over at the next call:
-                    # only a real wait flushes.
-                    if idle == SPINS:
-                        self.flush()
-                    pause(idle)
-                    idle += 1
-                    continue
-                idle = 0
-                while task is not None:  # a finished task may hand over the next one
-                    if task.kind == TaskKind.EXECUTE:
-                        task = self.execute(task.tx, task.incarnation)
-                    else:
-                        task = self.validate(task.tx, task.incarnation)
+            self.loop(self._wait, _nothing)
+            self.flush()
+            self.results.send(("seconds", self.seconds))
         except CapacityError as full:
             self.results.send(("full", str(full)))
             raise
@@ -202,9 +188,41 @@ class Worker:
         finally:
             self.results.close()
 
+    def loop(self, wait: Callable[[int], None], between: Callable[[], None]) -> None:
+        """The Block-STM loop; ends when the scheduler says the block is done. With no task
+        to take, wait(rounds so far) is called; between() after each chain of tasks (the
+        parent, working as a worker, takes in the others' outcomes and commits there)."""
+        idle, idle_since = 0, 0.0
+        while True:
+            task: Task | None = self.core.next_task()
+            if idle and task.kind != TaskKind.NONE:
+                self.seconds["idle"] += time.perf_counter() - idle_since
+            if task.kind == TaskKind.DONE:
+                return
+            if task.kind == TaskKind.NONE:
+                if not idle:
+                    idle_since = time.perf_counter()
+                wait(idle)
+                idle += 1
+                continue
+            idle = 0
+            while task is not None:  # a finished task may hand over the next one
+                if task.kind == TaskKind.EXECUTE:
+                    task = self.execute(task.tx, task.incarnation)
+                else:
+                    task = self.validate(task.tx, task.incarnation)
+            between()
+
+    def _wait(self, rounds: int) -> None:
+        """Waiting on another worker. A single NONE is common (the validation sweep met a
+        transaction still executing) and over at the next call: only a real wait flushes."""
+        if rounds == SPINS:
+            self.flush()
+        pause(rounds)
+
     def execute(self, tx: int, incarnation: int) -> Task | None:
         begun = time.perf_counter()
-        base = BaseReads(self.core, tx, self.pre._account_db, self.code_cache, self.targets)
+        base = BaseReads(self.core, tx, self.accounts, self.code_cache, self.targets)
         state = self.state_class(base, self.context, BLANK_ROOT_HASH)
         state.ancestors = self.ancestors
         accounts: TrackingAccountDB = state._account_db
@@ -258,3 +276,7 @@ class Worker:
             self.core.mark_estimates(tx)
         self.seconds["validations"] += time.perf_counter() - begun
         return self.core.finish_validation(tx, aborted)
+
+
+def _nothing() -> None:
+    """A forked worker has nothing to do between tasks: its outcomes go in batches."""
