@@ -34,7 +34,8 @@ class Engine:
 
     mode: "parallel" (the engine), "sequential" (the reference it is checked against), or
     "py-evm" (py-evm's own VMs untouched, for comparison; no state diff).
-    workers: processes per block (default: the number of cores).
+    workers: processes that execute a block (default: the number of cores); where no core is
+    left for it, this process is one of them.
     min_txs: blocks with fewer transactions run sequentially, where forking workers costs more
     than it gains (0: every block in parallel).
     retries, fallback: a parallel run that loses a worker or fills the core is re-run up to

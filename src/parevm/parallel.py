@@ -2,7 +2,8 @@
 
 Per block: map a shared region, fork the workers (they inherit the prepared pre-state), collect
 each incarnation's Outcome from their pipes and commit in order as transactions become final,
-until the scheduler is done. A worker that dies or stalls costs a re-run of the block, never a
+until the scheduler is done. Where no core is left for the parent, it is one of the workers
+and commits between its own tasks, rather than wait on the others and commit after them. A worker that dies or stalls costs a re-run of the block, never a
 wrong or hung result; capacity running out grows the region and re-runs.
 """
 
@@ -42,7 +43,7 @@ class EngineError(ParevmError):
 class ParallelExecutor(ParevmExecutor):
     """Optimistic parallel execution of a block's transactions, bit-identical to sequential.
 
-    workers: processes per block (default: the number of cores). min_txs: below it, a block
+    workers: processes that execute a block (default: the number of cores). min_txs: below it, a block
     runs sequentially, where forking costs more than it gains (0: every block in parallel).
     stall_seconds: how long the block may make no progress before its workers are killed.
     retries: parallel re-runs after a lost worker or a full core. fallback: then run the block
@@ -177,7 +178,7 @@ class ParallelExecutor(ParevmExecutor):
         latest: dict[int, tuple[int, Outcome]] = {}
         stats.worker_seconds.clear()  # the account of the attempt that gives the result
         try:
-            for _ in range(self.workers - self.parent_works):
+            for _ in range(self.workers - int(self.parent_works)):
                 read, write = os.pipe()
 
                 def work() -> None:
