@@ -175,7 +175,6 @@ class ParallelExecutor(ParevmExecutor):
         """
         state_class = type(vm).fork_state_class  # type: ignore[attr-defined]
         readers: dict[Inbox, int] = {}
-        latest: dict[int, tuple[int, Outcome]] = {}
         stats.worker_seconds.clear()  # the account of the attempt that gives the result
         try:
             for _ in range(self.workers - int(self.parent_works)):
@@ -189,123 +188,16 @@ class ParallelExecutor(ParevmExecutor):
                 os.close(write)
                 readers[Inbox(read)] = pid
             self.worker_pids = list(readers.values())
+            intake = _Intake(readers, core, beside, stats, self.stall_seconds)
             if self.parent_works:
-                self._work(Worker(core, vm, state_class, transactions, _Delivery(latest)), readers, latest, core, beside, stats)
-            self._gather(readers, latest, core, beside, stats)
+                _work(Worker(core, vm, state_class, transactions, _Delivery(intake.latest)), intake)
+            while intake.open():
+                intake.take(self.stall_seconds)
         finally:
             self._reap(readers)
-        if not core.done() or len(latest) != len(transactions):
+        if not core.done() or len(intake.latest) != len(transactions):
             raise WorkerLost("the workers stopped before the block was done")
-        return latest
-
-    def _work(
-        self,
-        worker: Worker,
-        readers: dict[Inbox, int],
-        latest: dict[int, tuple[int, Outcome]],
-        core: Core,
-        beside: OrderedCommit | None,
-        stats: ExecutionStats,
-    ) -> None:
-        """The parent as one of the workers: after each of its chains of tasks, and while it
-        waits on the others, it takes in what they sent and commits what it can. It never
-        blocks on the pipes, since tasks can become free without a message (a validation
-        after another worker's execution); where nothing happens for stall_seconds, the
-        others are checked as _gather checks them."""
-        progress, cpu = time.monotonic(), _worker_times(readers.values())[0]
-
-        def take_in() -> bool:
-            worker.flush()
-            open_readers = [reader for reader in readers if not reader.ended]
-            ready = cast(list[Inbox], wait(cast(list[Any], open_readers), timeout=0))
-            self._take(ready, readers, latest, stats)
-            self._commit_beside(beside, core, latest, stats)
-            return bool(ready)
-
-        def between() -> None:
-            nonlocal progress
-            take_in()
-            progress = time.monotonic()
-
-        def idle(rounds: int) -> None:
-            nonlocal progress, cpu
-            if take_in():
-                progress = time.monotonic()
-            elif time.monotonic() - progress > self.stall_seconds:
-                cpu = self._check_stall(readers, cpu)
-                progress = time.monotonic()
-            pause(rounds)
-
-        worker.loop(idle, between)
-        worker.flush()
-        stats.record_worker_seconds(worker.seconds)
-
-    def _gather(
-        self,
-        readers: dict[Inbox, int],
-        latest: dict[int, tuple[int, Outcome]],
-        core: Core,
-        beside: OrderedCommit | None,
-        stats: ExecutionStats,
-    ) -> None:
-        """Wait for the forked workers' outcomes until all have exited."""
-        cpu, _ = _worker_times(readers.values())
-        while open_readers := [reader for reader in readers if not reader.ended]:
-            ready = cast(list[Inbox], wait(cast(list[Any], open_readers), timeout=self.stall_seconds))
-            if not ready:
-                cpu = self._check_stall(readers, cpu)
-                continue
-            self._take(ready, readers, latest, stats)
-            self._commit_beside(beside, core, latest, stats)
-
-    def _check_stall(self, readers: dict[Inbox, int], before: float | None) -> float | None:
-        """No incarnation finished for stall_seconds: stuck, unless the workers computed for a
-        good part of it (one transaction can run for minutes in a pure-Python precompile);
-        idle workers sleep, so they hardly count. A stopped worker (SIGSTOP, a debugger) makes
-        it stuck whatever the others do: they may be spinning on a lock it holds. Returns the
-        workers' CPU time now, for the next check."""
-        cpu, stopped = _worker_times(readers.values())
-        if stopped:
-            raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s, a worker stopped")
-        if cpu is None or before is None or cpu - before < 0.25 * self.stall_seconds:
-            raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s")
-        return cpu
-
-    @staticmethod
-    def _take(
-        ready: list[Inbox],
-        readers: dict[Inbox, int],
-        latest: dict[int, tuple[int, Outcome]],
-        stats: ExecutionStats,
-    ) -> None:
-        """Take in the messages of the workers whose pipes are ready; reap those that ended."""
-        for reader in ready:
-            for message in reader.receive():
-                if message[0] == "full":
-                    raise CapacityError(message[1])
-                if message[0] == "kzg":
-                    raise KzgSetupNeeded
-                if message[0] == "crash":
-                    raise EngineError(f"a worker failed:\n{message[1]}")
-                if message[0] == "seconds":
-                    stats.record_worker_seconds(message[1])
-                    continue
-                _keep_latest(latest, message[1])
-            if reader.ended:
-                _, status = os.waitpid(readers[reader], 0)
-                readers[reader] = 0
-                if status != 0 or reader.cut_off:
-                    cut = ", in the middle of a message" if reader.cut_off else ""
-                    raise WorkerLost(f"a worker ended with wait status {status}{cut}")
-
-    @staticmethod
-    def _commit_beside(
-        beside: OrderedCommit | None, core: Core, latest: dict[int, tuple[int, Outcome]], stats: ExecutionStats
-    ) -> None:
-        if beside is not None:
-            started = time.perf_counter()
-            beside.advance(core, latest)
-            stats.phases["commit_beside"] = stats.phases.get("commit_beside", 0.0) + time.perf_counter() - started
+        return intake.latest
 
     def _reap(self, readers: dict[Inbox, int]) -> None:
         """Kill and wait for every worker still running; close the pipes."""
@@ -318,6 +210,101 @@ class ParallelExecutor(ParevmExecutor):
                 os.waitpid(pid, 0)
             reader.close()
         self.worker_pids = []
+
+
+class _Intake:
+    """What one attempt's forked workers send the parent: the newest outcome per transaction,
+    the commit beside them as outcomes arrive, and the check that they still make progress."""
+
+    def __init__(
+        self,
+        readers: dict[Inbox, int],
+        core: Core,
+        beside: OrderedCommit | None,
+        stats: ExecutionStats,
+        stall_seconds: float,
+    ) -> None:
+        self.readers = readers
+        self.core = core
+        self.beside = beside
+        self.stats = stats
+        self.stall_seconds = stall_seconds
+        self.latest: dict[int, tuple[int, Outcome]] = {}
+        self.cpu, _ = _worker_times(readers.values())
+
+    def open(self) -> list[Inbox]:
+        """The pipes of the workers still running."""
+        return [reader for reader in self.readers if not reader.ended]
+
+    def take(self, timeout: float) -> bool:
+        """Take in what the workers sent within `timeout` and commit what can be; reap the
+        workers that ended. Whether anything came."""
+        ready = cast(list[Inbox], wait(cast(list[Any], self.open()), timeout=timeout))
+        for reader in ready:
+            for message in reader.receive():
+                if message[0] == "full":
+                    raise CapacityError(message[1])
+                if message[0] == "kzg":
+                    raise KzgSetupNeeded
+                if message[0] == "crash":
+                    raise EngineError(f"a worker failed:\n{message[1]}")
+                if message[0] == "seconds":
+                    self.stats.record_worker_seconds(message[1])
+                    continue
+                _keep_latest(self.latest, message[1])
+            if reader.ended:
+                _, status = os.waitpid(self.readers[reader], 0)
+                self.readers[reader] = 0
+                if status != 0 or reader.cut_off:
+                    cut = ", in the middle of a message" if reader.cut_off else ""
+                    raise WorkerLost(f"a worker ended with wait status {status}{cut}")
+        if self.beside is not None:
+            started = time.perf_counter()
+            self.beside.advance(self.core, self.latest)
+            phases = self.stats.phases
+            phases["commit_beside"] = phases.get("commit_beside", 0.0) + time.perf_counter() - started
+        if not ready and timeout >= self.stall_seconds:
+            self.check_stall()
+        return bool(ready)
+
+    def check_stall(self) -> None:
+        """No incarnation finished for stall_seconds: stuck, unless the workers computed for a
+        good part of it (one transaction can run for minutes in a pure-Python precompile);
+        idle workers sleep, so they hardly count. A stopped worker (SIGSTOP, a debugger) makes
+        it stuck whatever the others do: they may be spinning on a lock it holds."""
+        before = self.cpu
+        self.cpu, stopped = _worker_times(self.readers.values())
+        if stopped:
+            raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s, a worker stopped")
+        if self.cpu is None or before is None or self.cpu - before < 0.25 * self.stall_seconds:
+            raise WorkerLost(f"no progress for {self.stall_seconds:.0f} s")
+
+
+def _work(worker: Worker, intake: _Intake) -> None:
+    """The parent as one of the workers: after each of its chains of tasks, and while it
+    waits on the others, it takes in what they sent and commits what it can. It never blocks
+    on the pipes, since tasks can become free without a message (a validation after another
+    worker's execution); where nothing happens for stall_seconds, the others are checked."""
+    progress = time.monotonic()
+
+    def between() -> None:
+        nonlocal progress
+        worker.flush()
+        intake.take(0)
+        progress = time.monotonic()
+
+    def idle(rounds: int) -> None:
+        nonlocal progress
+        if intake.take(0):
+            progress = time.monotonic()
+        elif time.monotonic() - progress > intake.stall_seconds:
+            intake.check_stall()
+            progress = time.monotonic()
+        pause(rounds)
+
+    worker.loop(idle, between)
+    worker.flush()
+    intake.stats.record_worker_seconds(worker.seconds)
 
 
 def _worker_times(pids: Iterable[int]) -> tuple[float | None, bool]:
