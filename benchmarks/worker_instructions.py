@@ -54,7 +54,7 @@ def _run_mode(path: str, mode: str, replays: int) -> None:
 
     worker._BATCH_SECONDS = float("inf")
     block = load_block_file(path)
-    executor = OneWorkerHere(1, min_txs=0, beside=False) if mode == "worker" else SequentialPhase()
+    executor = OneWorkerHere(1, min_txs=0) if mode == "worker" else SequentialPhase()
     for _ in range(replays):
         gc.collect()
         try:

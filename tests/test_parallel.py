@@ -428,3 +428,27 @@ def test_a_serial_chain_waits_instead_of_reexecuting():
     assert result.stats.reexecutions < 0.25 * 200
     seconds = spent(result.stats)
     assert seconds["waits"] > 0  # the second worker's reads wait for the first's transaction
+
+
+def test_a_worker_lost_while_the_parent_waits_in_place_costs_a_rerun(monkeypatch, tmp_path):
+    """The parent, one of the workers, waits in place on counter's hot slot for a transaction
+    that a forked worker is executing, and that worker dies: the wait takes in the pipes, so
+    the loss is a re-run, not a wait forever (an alarm fails the test instead of a hang)."""
+    from parevm.workloads import generate_block
+
+    def die_slowly():
+        time.sleep(0.5)  # the parent reaches the next transaction's read and waits on this one
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def hung(signum, frame):
+        raise TimeoutError("the parent still waits on a lost worker's transaction")
+
+    _once_in_a_worker(monkeypatch, tmp_path / "hit", die_slowly, at=100)
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        result = same_result(generate_block("counter", 200, seed=4), ParallelExecutor(2, min_txs=0, parent_works=True))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert result.stats.retries and "worker lost" in result.stats.retries[0]

@@ -14,7 +14,7 @@ depends on the last real write and on every delta since.
 """
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eth.abc import AccountDatabaseAPI, SignedTransactionAPI, StateAPI
@@ -56,8 +56,10 @@ class BaseReads:
         pre: OverlayAccountDB,
         code_cache: dict[bytes, bytes],
         targets: Sequence[bytes],
+        wait: Callable[[int], None] = pause,
     ) -> None:
         self.core = core
+        self.wait = wait  # a round of waiting in place (see Worker.waiting)
         self.tx = tx
         self.targets = targets
         self.pre = pre
@@ -79,7 +81,7 @@ class BaseReads:
             # read again later): on a serial chain, the wait is this read's own turn.
             rounds, started = 0, time.perf_counter()
             while self.core.executing(wait):
-                pause(rounds)
+                self.wait(rounds)
                 rounds += 1
             self.waited += time.perf_counter() - started
             (result, version, value), wait = self.core.read_or_wait(self.tx, key)

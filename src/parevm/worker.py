@@ -168,6 +168,10 @@ class Worker:
         self.pending: list[tuple[int, int, Outcome]] = []
         self.flushed = time.monotonic()
         self.seconds = dict.fromkeys(WORKER_TIMES, 0.0)  # where this worker's time went
+        # A round of a read's wait in place for a lower transaction. The parent's own worker
+        # also takes in the others' messages there: one that died executing the transaction
+        # waited for would otherwise be waited for forever.
+        self.waiting: Callable[[int], None] = pause
 
     def run(self) -> None:
         """A forked worker's life: the Block-STM loop, then where its time went."""
@@ -222,7 +226,7 @@ class Worker:
 
     def execute(self, tx: int, incarnation: int) -> Task | None:
         begun = time.perf_counter()
-        base = BaseReads(self.core, tx, self.accounts, self.code_cache, self.targets)
+        base = BaseReads(self.core, tx, self.accounts, self.code_cache, self.targets, self.waiting)
         state = self.state_class(base, self.context, BLANK_ROOT_HASH)
         state.ancestors = self.ancestors
         accounts: TrackingAccountDB = state._account_db
