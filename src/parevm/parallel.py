@@ -44,8 +44,9 @@ class EngineError(ParevmError):
 class ParallelExecutor(ParevmExecutor):
     """Optimistic parallel execution of a block's transactions, bit-identical to sequential.
 
-    workers: processes that execute a block (default: the number of cores). min_txs: below it, a block
-    runs sequentially, where forking costs more than it gains (0: every block in parallel).
+    workers: processes that execute a block (default: the number of cores). min_txs: below it,
+    a block runs sequentially, where forking costs more than it gains (0: every block in
+    parallel).
     stall_seconds: how long the block may make no progress before its workers are killed.
     retries: parallel re-runs after a lost worker or a full core. fallback: then run the block
     sequentially (False: raise EngineError, for callers that want parallel or nothing).
@@ -103,7 +104,7 @@ class ParallelExecutor(ParevmExecutor):
                 header, receipts = commit.result()
                 return header, receipts, tuple(outcomes)
             except KzgSetupNeeded:
-                if not had_setup:  # not a failed attempt: load (unless the parent's own worker did) and re-run
+                if not had_setup:  # not a failed attempt: load (if the parent's worker did not) and re-run
                     load_kzg_setup()  # the re-run and every later block of this process inherit it
                     stats.phases["kzg_setup"] = time.perf_counter() - attempt_started
                     continue
@@ -154,7 +155,8 @@ class ParallelExecutor(ParevmExecutor):
             if commit.count != len(transactions):
                 raise EngineError(f"the block is done, but transaction {commit.count} could not be committed")
         except (KzgSetupNeeded, CapacityError, WorkerLost):
-            vm.state._account_db.clear()  # type: ignore[attr-defined]  # the re-run starts before the transactions
+            # the re-run starts before the transactions
+            vm.state._account_db.clear()  # type: ignore[attr-defined]
             raise
         return [latest[tx][1] for tx in range(len(transactions))], commit
 
@@ -193,7 +195,8 @@ class ParallelExecutor(ParevmExecutor):
             if self.parent_works:
                 _work(Worker(core, vm, state_class, transactions, _Delivery(intake.latest)), intake)
             while intake.open():
-                intake.take(self.stall_seconds)
+                if not intake.take(self.stall_seconds):
+                    intake.check_stall()
         finally:
             self._reap(readers)
         if not core.done() or len(intake.latest) != len(transactions):
@@ -271,8 +274,6 @@ class _Intake:
             self.beside.advance(self.core, self.latest)
             phases = self.stats.phases
             phases["commit_beside"] = phases.get("commit_beside", 0.0) + time.perf_counter() - started
-        if not ready and timeout >= self.stall_seconds:
-            self.check_stall()
         return bool(ready)
 
     def check_stall(self) -> None:
@@ -311,8 +312,7 @@ def _work(worker: Worker, intake: _Intake) -> None:
         pause(rounds)
 
     worker.waiting = idle
-    worker.loop(idle, between)
-    worker.flush()
+    worker.loop(idle, between)  # the last chain's outcomes went out in between()
     intake.stats.record_worker_seconds(worker.seconds)
 
 
