@@ -11,7 +11,7 @@ int pv_key_equal(const pv_key *a, const pv_key *b);
 
 /* pv_core.h */
 enum pv_status { PV_OK = 0, PV_EINVAL = -1 };
-enum { PV_EFULL = -2, PV_ESTATE = -3, PV_ENOTFOUND = -4, PV_ETOOSMALL = -5 };
+enum { PV_EFULL = -2, PV_ESTATE = -3, PV_ENOTFOUND = -4, PV_ETOOSMALL = -5, PV_ELOST = -6 };
 enum { PV_ABSOLUTE = 0, PV_DELTA = 1 };
 enum { PV_READ_NONE = 0, PV_READ_VALUE = 1, PV_READ_ESTIMATE = 2, PV_READ_DELTA = 3 };
 enum { PV_TASK_NONE = 0, PV_TASK_EXECUTE = 1, PV_TASK_VALIDATE = 2, PV_TASK_DONE = 3 };

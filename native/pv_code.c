@@ -67,7 +67,8 @@ int pv_code_put(pv_core *c, const uint8_t hash[32], const uint8_t *code, uint32_
         return PV_EINVAL;
     if (find(c, hash) != NULL)
         return PV_OK;
-    pv_lock_acquire(&c->code_lock);
+    if (pv_lock_acquire(&c->code_lock) != PV_OK)
+        return PV_ELOST;
     /* Look again: another process may have put it meanwhile. */
     int rc = find(c, hash) != NULL ? PV_OK : append(c, hash, code, len);
     pv_lock_release(&c->code_lock);

@@ -3,7 +3,9 @@
  *
  * The region holds no pointers (only offsets and indices) and its locks are atomics, so a
  * MAP_SHARED region initialised before fork() is used by every worker process at once.
- * Capacity is fixed by pv_limits at init; every failure is a negative status, never a crash. */
+ * Capacity is fixed by pv_limits at init; every failure is a negative status, never a crash.
+ * Any call that waits on another process (for a lock, or a key being added) may return
+ * PV_ELOST instead of its result, once the region is lost to a process that died in it. */
 #ifndef PV_CORE_H
 #define PV_CORE_H
 
@@ -17,7 +19,9 @@ enum {
     PV_EFULL = -2,     /* a capacity of pv_limits ran out; the state stays consistent */
     PV_ESTATE = -3,    /* the call does not fit the transaction's scheduler status */
     PV_ENOTFOUND = -4, /* no such code hash */
-    PV_ETOOSMALL = -5  /* the output buffer is too small; the needed count is reported */
+    PV_ETOOSMALL = -5, /* the output buffer is too small; the needed count is reported */
+    PV_ELOST = -6      /* a lock's holder died or stopped inside its critical section
+                        * (pv_lock.h): the region may be inconsistent; abandon it */
 };
 
 /* How a write combines with what is below it. */

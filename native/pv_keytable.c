@@ -13,13 +13,16 @@ void pv_keytable_init(pv_core *c)
     atomic_init(&c->n_keys, 0);
 }
 
-static uint32_t load_slot(atomic_uint *slot)
+/* *v = the slot's value once no inserter is filling its record; PV_ELOST if one died at it. */
+static int load_slot(atomic_uint *slot, uint32_t *v)
 {
-    unsigned spins = 0;
-    uint32_t v;
-    while ((v = atomic_load_explicit(slot, memory_order_acquire)) == SLOT_BUSY)
-        pv_backoff(&spins);
-    return v;
+    pv_wait wait = PV_WAIT_START;
+    while ((*v = atomic_load_explicit(slot, memory_order_acquire)) == SLOT_BUSY) {
+        int rc = pv_wait_round(&wait);
+        if (rc != PV_OK)
+            return rc;
+    }
+    return PV_OK;
 }
 
 static int holds(pv_core *c, uint32_t slot_value, const pv_key *key, uint64_t hash)
@@ -32,7 +35,9 @@ int pv_keytable_find(pv_core *c, const pv_key *key, uint64_t hash, uint32_t *ind
 {
     atomic_uint *slots = pv_keyslot_array(c);
     for (uint32_t i = (uint32_t)hash & c->key_mask;; i = (i + 1) & c->key_mask) {
-        uint32_t v = load_slot(&slots[i]);
+        uint32_t v;
+        if (load_slot(&slots[i], &v) != PV_OK)
+            return PV_ELOST;
         if (v == SLOT_EMPTY)
             return 0;
         if (holds(c, v, key, hash)) {
@@ -57,7 +62,9 @@ int pv_keytable_insert(pv_core *c, const pv_key *key, uint64_t hash, uint32_t *i
     atomic_uint *slots = pv_keyslot_array(c);
     uint32_t i = (uint32_t)hash & c->key_mask;
     for (;;) {
-        uint32_t v = load_slot(&slots[i]);
+        uint32_t v;
+        if (load_slot(&slots[i], &v) != PV_OK)
+            return PV_ELOST;
         if (v != SLOT_EMPTY) {
             if (holds(c, v, key, hash)) {
                 *index = v - 1;

@@ -5,10 +5,11 @@
 
 #include "pv_layout.h"
 
-/* 1 and *index when the key is known, else 0. */
+/* 1 and *index when the key is known, else 0 (or PV_ELOST). */
 int pv_keytable_find(pv_core *c, const pv_key *key, uint64_t hash, uint32_t *index);
 
-/* PV_OK and *index of the key, adding it if new; PV_EFULL when limits.keys are all used. */
+/* PV_OK and *index of the key, adding it if new; PV_EFULL when limits.keys are all used (or
+ * PV_ELOST). */
 int pv_keytable_insert(pv_core *c, const pv_key *key, uint64_t hash, uint32_t *index);
 
 #endif

@@ -70,32 +70,43 @@ static void find_below(pv_core *c, const pv_keyrec *key, uint32_t tx, pv_found *
     }
 }
 
-/* The key's record (NULL if no transaction wrote it) and what tx reads of it. */
-static pv_keyrec *read_key(pv_core *c, uint32_t tx, const pv_key *key, uint64_t hash, pv_found *found)
+/* The key's record in *rec (NULL if no transaction wrote it) and what tx reads of it. */
+PV_MUST_CHECK static int read_key(pv_core *c, uint32_t tx, const pv_key *key, uint64_t hash,
+                                  pv_found *found, pv_keyrec **rec)
 {
     uint32_t index;
-    if (!pv_keytable_find(c, key, hash, &index)) {
-        memset(found, 0, sizeof *found);
-        return NULL;
-    }
-    pv_keyrec *rec = &pv_keyrec_array(c)[index];
-    pv_lock_acquire(&rec->lock);
-    find_below(c, rec, tx, found);
-    pv_lock_release(&rec->lock);
-    return rec;
+    memset(found, 0, sizeof *found);
+    *rec = NULL;
+    int known = pv_keytable_find(c, key, hash, &index);
+    if (known != 1)
+        return known == 0 ? PV_OK : known;
+    *rec = &pv_keyrec_array(c)[index];
+    if (pv_lock_acquire(&(*rec)->lock) != PV_OK)
+        return PV_ELOST;
+    find_below(c, *rec, tx, found);
+    pv_lock_release(&(*rec)->lock);
+    return PV_OK;
 }
 
-/* The transaction a read had better wait for (see pv_mv_read_or_wait), or PV_NO_TX. */
-static uint32_t worth_waiting_for(pv_core *c, const pv_keyrec *rec, uint32_t tx, const pv_found *found)
+/* *wait = the transaction a read had better wait for (see pv_mv_read_or_wait), or PV_NO_TX. */
+PV_MUST_CHECK static int worth_waiting_for(pv_core *c, const pv_keyrec *rec, uint32_t tx,
+                                           const pv_found *found, uint32_t *wait)
 {
-    if (found->result == PV_READ_ESTIMATE)
-        return pv_sched_executing(c, found->version.tx) == 1 ? found->version.tx : PV_NO_TX;
-    if (rec == NULL || tx == 0 || !atomic_load_explicit(&rec->hot, memory_order_relaxed))
-        return PV_NO_TX;
-    uint32_t below = tx - 1;
-    if (found->result != PV_READ_NONE && found->version.tx >= below)
-        return PV_NO_TX; /* the transaction below already wrote what the reader sees */
-    return pv_sched_executing(c, below) == 1 ? below : PV_NO_TX;
+    *wait = PV_NO_TX;
+    uint32_t candidate = found->version.tx;
+    if (found->result != PV_READ_ESTIMATE) {
+        if (rec == NULL || tx == 0 || !atomic_load_explicit(&rec->hot, memory_order_relaxed))
+            return PV_OK;
+        candidate = tx - 1;
+        if (found->result != PV_READ_NONE && found->version.tx >= candidate)
+            return PV_OK; /* the transaction below already wrote what the reader sees */
+    }
+    int executing = pv_sched_executing(c, candidate);
+    if (executing < 0)
+        return executing;
+    if (executing)
+        *wait = candidate;
+    return PV_OK;
 }
 
 static int mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
@@ -105,13 +116,16 @@ static int mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out
         version_out == NULL)
         return PV_EINVAL;
     pv_found found;
-    pv_keyrec *rec = read_key(c, tx, key, pv_key_hash(key), &found);
+    pv_keyrec *rec;
+    int rc = read_key(c, tx, key, pv_key_hash(key), &found, &rec);
+    if (rc != PV_OK)
+        return rc;
     memcpy(value_out, found.value, sizeof found.value);
     *version_out = found.version;
     if (found.result == PV_READ_ESTIMATE)
         atomic_fetch_add(&c->stats.estimate_reads, 1);
-    if (wait_out != NULL)
-        *wait_out = worth_waiting_for(c, rec, tx, &found);
+    if (wait_out != NULL && (rc = worth_waiting_for(c, rec, tx, &found, wait_out)) != PV_OK)
+        return rc;
     return found.result;
 }
 
@@ -149,11 +163,12 @@ static uint32_t own_entry(pv_core *c, const pv_keyrec *key, uint32_t tx)
     return i != PV_NIL && pv_entry_array(c)[i].tx == tx ? i : PV_NIL;
 }
 
-static void unlink_entry(pv_core *c, uint32_t i)
+PV_MUST_CHECK static int unlink_entry(pv_core *c, uint32_t i)
 {
     pv_entry *entries = pv_entry_array(c);
     pv_keyrec *key = &pv_keyrec_array(c)[entries[i].key];
-    pv_lock_acquire(&key->lock);
+    if (pv_lock_acquire(&key->lock) != PV_OK)
+        return PV_ELOST;
     uint32_t prev;
     seek(c, key, entries[i].tx, &prev);
     if (prev == PV_NIL)
@@ -161,30 +176,33 @@ static void unlink_entry(pv_core *c, uint32_t i)
     else
         entries[prev].next = entries[i].next;
     pv_lock_release(&key->lock);
+    return PV_OK;
 }
 
-static void give_entries(pv_core *c, uint32_t chain)
+PV_MUST_CHECK static int give_entries(pv_core *c, uint32_t chain)
 {
-    pv_pool_give(&c->entry_pool, (char *)pv_entry_array(c), sizeof(pv_entry), chain);
+    return pv_pool_give(&c->entry_pool, (char *)pv_entry_array(c), sizeof(pv_entry), chain);
 }
 
-static void give_reads(pv_core *c, uint32_t chain)
+PV_MUST_CHECK static int give_reads(pv_core *c, uint32_t chain)
 {
-    pv_pool_give(&c->read_pool, (char *)pv_readrec_array(c), sizeof(pv_readrec), chain);
+    return pv_pool_give(&c->read_pool, (char *)pv_readrec_array(c), sizeof(pv_readrec), chain);
 }
 
 /* Adds every written key and marks the entries this publication keeps; returns how many
- * entries it must create, or PV_EFULL. */
+ * entries it must create, or PV_EFULL (or PV_ELOST). */
 static int64_t mark_kept(pv_core *c, uint32_t tx, const pv_write *writes, uint32_t n_writes,
                          uint32_t kept)
 {
     int64_t fresh = 0;
     for (uint32_t w = 0; w < n_writes; w++) {
         uint32_t index;
-        if (pv_keytable_insert(c, &writes[w].key, pv_key_hash(&writes[w].key), &index) != PV_OK)
-            return PV_EFULL;
+        int rc = pv_keytable_insert(c, &writes[w].key, pv_key_hash(&writes[w].key), &index);
+        if (rc != PV_OK)
+            return rc;
         pv_keyrec *key = &pv_keyrec_array(c)[index];
-        pv_lock_acquire(&key->lock);
+        if (pv_lock_acquire(&key->lock) != PV_OK)
+            return PV_ELOST;
         uint32_t i = own_entry(c, key, tx);
         if (i == PV_NIL)
             fresh++;
@@ -195,25 +213,26 @@ static int64_t mark_kept(pv_core *c, uint32_t tx, const pv_write *writes, uint32
     return fresh;
 }
 
-/* Removes tx's entries that this publication does not keep; returns them as a chain. */
-static uint32_t drop_stale(pv_core *c, pv_txsets *sets, uint32_t kept)
+/* Removes tx's entries that this publication does not keep and returns them to the pool. */
+PV_MUST_CHECK static int drop_stale(pv_core *c, pv_txsets *sets, uint32_t kept)
 {
     pv_entry *entries = pv_entry_array(c);
     uint32_t stale = PV_NIL;
     for (uint32_t i = sets->writes, next; i != PV_NIL; i = next) {
         next = entries[i].link;
         if (entries[i].gen != kept) {
-            unlink_entry(c, i);
+            if (unlink_entry(c, i) != PV_OK)
+                return PV_ELOST;
             entries[i].link = stale;
             stale = i;
         }
     }
-    return stale;
+    return give_entries(c, stale);
 }
 
 /* Stores the writes in order, taking new entries from *fresh, and rebuilds tx's write chain
- * in publication order; returns 1 if an entry was created. */
-static int apply_writes(pv_core *c, pv_txsets *sets, uint32_t tx, uint32_t incarnation,
+ * in publication order; returns 1 if an entry was created, else 0 (or PV_ELOST). */
+PV_MUST_CHECK static int apply_writes(pv_core *c, pv_txsets *sets, uint32_t tx, uint32_t incarnation,
                         const pv_write *writes, uint32_t n_writes, uint32_t written,
                         uint32_t *fresh)
 {
@@ -221,10 +240,12 @@ static int apply_writes(pv_core *c, pv_txsets *sets, uint32_t tx, uint32_t incar
     uint32_t head = PV_NIL, tail = PV_NIL, count = 0;
     int created = 0;
     for (uint32_t w = 0; w < n_writes; w++) {
-        uint32_t index;
-        pv_keytable_find(c, &writes[w].key, pv_key_hash(&writes[w].key), &index);
+        uint32_t index; /* known: mark_kept added it, and keys are never removed */
+        if (pv_keytable_find(c, &writes[w].key, pv_key_hash(&writes[w].key), &index) != 1)
+            return PV_ELOST;
         pv_keyrec *key = &pv_keyrec_array(c)[index];
-        pv_lock_acquire(&key->lock);
+        if (pv_lock_acquire(&key->lock) != PV_OK)
+            return PV_ELOST;
         uint32_t prev, i = seek(c, key, tx, &prev);
         int repeated = 0;
         if (i != PV_NIL && entries[i].tx == tx) {
@@ -263,17 +284,19 @@ static int apply_writes(pv_core *c, pv_txsets *sets, uint32_t tx, uint32_t incar
     return created;
 }
 
-static void store_reads(pv_core *c, pv_txsets *sets, const pv_read *reads, uint32_t n_reads,
-                        uint32_t chain)
+PV_MUST_CHECK static int store_reads(pv_core *c, pv_txsets *sets, const pv_read *reads,
+                                     uint32_t n_reads, uint32_t chain)
 {
     pv_readrec *recs = pv_readrec_array(c);
-    give_reads(c, sets->reads);
+    if (give_reads(c, sets->reads) != PV_OK)
+        return PV_ELOST;
     sets->reads = chain;
     sets->n_reads = n_reads;
     for (uint32_t r = 0; r < n_reads; r++, chain = recs[chain].link) {
         recs[chain].hash = pv_key_hash(&reads[r].key);
         recs[chain].read = reads[r];
     }
+    return PV_OK;
 }
 
 /* Under tx's set lock. Everything that can fail (new keys, records) happens before any entry
@@ -288,20 +311,25 @@ static int publish(pv_core *c, pv_txsets *sets, uint32_t tx, uint32_t incarnatio
     if (fresh < 0)
         return (int)fresh;
     uint32_t new_entries, new_reads;
-    if (pv_pool_take(&c->entry_pool, (char *)pv_entry_array(c), sizeof(pv_entry),
-                     (uint32_t)fresh, &new_entries) != PV_OK)
-        return PV_EFULL;
-    if (pv_pool_take(&c->read_pool, (char *)pv_readrec_array(c), sizeof(pv_readrec), n_reads,
-                     &new_reads) != PV_OK) {
-        give_entries(c, new_entries);
-        return PV_EFULL;
+    int rc = pv_pool_take(&c->entry_pool, (char *)pv_entry_array(c), sizeof(pv_entry),
+                          (uint32_t)fresh, &new_entries);
+    if (rc != PV_OK)
+        return rc;
+    rc = pv_pool_take(&c->read_pool, (char *)pv_readrec_array(c), sizeof(pv_readrec), n_reads,
+                      &new_reads);
+    if (rc != PV_OK) {
+        int given = give_entries(c, new_entries);
+        return given == PV_OK ? rc : given;
     }
-    give_entries(c, drop_stale(c, sets, kept));
-    *wrote_new_key =
-        apply_writes(c, sets, tx, incarnation, writes, n_writes, written, &new_entries);
-    give_entries(c, new_entries); /* left over when a new key was written twice */
-    store_reads(c, sets, reads, n_reads, new_reads);
-    return PV_OK;
+    if (drop_stale(c, sets, kept) != PV_OK)
+        return PV_ELOST;
+    int created = apply_writes(c, sets, tx, incarnation, writes, n_writes, written, &new_entries);
+    if (created < 0)
+        return created;
+    *wrote_new_key = created;
+    if (give_entries(c, new_entries) != PV_OK) /* left over when a new key was written twice */
+        return PV_ELOST;
+    return store_reads(c, sets, reads, n_reads, new_reads);
 }
 
 static int reads_valid(const pv_read *reads, uint32_t n)
@@ -330,7 +358,8 @@ int pv_incarnation_finish(pv_core *c, uint32_t tx, uint32_t incarnation, const p
         return PV_EINVAL;
     *wrote_new_key = 0;
     pv_txsets *sets = &pv_txsets_array(c)[tx];
-    pv_lock_acquire(&sets->lock);
+    if (pv_lock_acquire(&sets->lock) != PV_OK)
+        return PV_ELOST;
     int rc = publish(c, sets, tx, incarnation, reads, n_reads, writes, n_writes, wrote_new_key);
     pv_lock_release(&sets->lock);
     return rc;
@@ -342,15 +371,19 @@ int pv_mv_mark_estimates(pv_core *c, uint32_t tx)
         return PV_EINVAL;
     pv_txsets *sets = &pv_txsets_array(c)[tx];
     pv_entry *entries = pv_entry_array(c);
-    pv_lock_acquire(&sets->lock);
-    for (uint32_t i = sets->writes; i != PV_NIL; i = entries[i].link) {
+    if (pv_lock_acquire(&sets->lock) != PV_OK)
+        return PV_ELOST;
+    int rc = PV_OK;
+    for (uint32_t i = sets->writes; rc == PV_OK && i != PV_NIL; i = entries[i].link) {
         pv_keyrec *key = &pv_keyrec_array(c)[entries[i].key];
-        pv_lock_acquire(&key->lock);
-        entries[i].estimate = 1;
-        pv_lock_release(&key->lock);
+        rc = pv_lock_acquire(&key->lock);
+        if (rc == PV_OK) {
+            entries[i].estimate = 1;
+            pv_lock_release(&key->lock);
+        }
     }
     pv_lock_release(&sets->lock);
-    return PV_OK;
+    return rc;
 }
 
 /* Versions identify a plain value; a value that folds DELTA entries can stay the same while
@@ -381,10 +414,15 @@ int pv_validate(pv_core *c, uint32_t tx)
     pv_txsets *sets = &pv_txsets_array(c)[tx];
     const pv_readrec *recs = pv_readrec_array(c);
     int valid = 1;
-    pv_lock_acquire(&sets->lock);
-    for (uint32_t r = sets->reads; valid && r != PV_NIL; r = recs[r].link) {
+    if (pv_lock_acquire(&sets->lock) != PV_OK)
+        return PV_ELOST;
+    for (uint32_t r = sets->reads; valid == 1 && r != PV_NIL; r = recs[r].link) {
         pv_found now;
-        pv_keyrec *rec = read_key(c, tx, &recs[r].read.key, recs[r].hash, &now);
+        pv_keyrec *rec;
+        if (read_key(c, tx, &recs[r].read.key, recs[r].hash, &now, &rec) != PV_OK) {
+            valid = PV_ELOST;
+            break;
+        }
         valid = still_valid(&recs[r].read, &now);
         if (!valid && rec != NULL)
             atomic_store_explicit(&rec->hot, 1, memory_order_relaxed);
@@ -399,7 +437,8 @@ int pv_tx_writes(pv_core *c, uint32_t tx, pv_write *out, uint32_t cap, uint32_t 
         return PV_EINVAL;
     pv_txsets *sets = &pv_txsets_array(c)[tx];
     const pv_entry *entries = pv_entry_array(c);
-    pv_lock_acquire(&sets->lock);
+    if (pv_lock_acquire(&sets->lock) != PV_OK)
+        return PV_ELOST;
     *n = sets->n_writes;
     int rc = cap < sets->n_writes ? PV_ETOOSMALL : PV_OK;
     if (rc == PV_OK) {
@@ -420,7 +459,8 @@ int pv_tx_reads(pv_core *c, uint32_t tx, pv_read *out, uint32_t cap, uint32_t *n
         return PV_EINVAL;
     pv_txsets *sets = &pv_txsets_array(c)[tx];
     const pv_readrec *recs = pv_readrec_array(c);
-    pv_lock_acquire(&sets->lock);
+    if (pv_lock_acquire(&sets->lock) != PV_OK)
+        return PV_ELOST;
     *n = sets->n_reads;
     int rc = cap < sets->n_reads ? PV_ETOOSMALL : PV_OK;
     if (rc == PV_OK) {

@@ -21,7 +21,8 @@ int pv_pool_take(pv_pool *pool, char *base, size_t stride, uint32_t n, uint32_t 
     *head = PV_NIL;
     if (n == 0)
         return PV_OK;
-    pv_lock_acquire(&pool->lock);
+    if (pv_lock_acquire(&pool->lock) != PV_OK)
+        return PV_ELOST;
     if (n > pool->free_count + (pool->cap - pool->bump)) {
         pv_lock_release(&pool->lock);
         return PV_EFULL;
@@ -49,17 +50,19 @@ int pv_pool_take(pv_pool *pool, char *base, size_t stride, uint32_t n, uint32_t 
     return PV_OK;
 }
 
-void pv_pool_give(pv_pool *pool, char *base, size_t stride, uint32_t head)
+int pv_pool_give(pv_pool *pool, char *base, size_t stride, uint32_t head)
 {
     if (head == PV_NIL)
-        return;
+        return PV_OK;
     /* The chain is the caller's until spliced: walk it outside the lock. */
     uint32_t tail = head, n = 1;
     for (uint32_t next; (next = *link_of(base, stride, tail)) != PV_NIL; n++)
         tail = next;
-    pv_lock_acquire(&pool->lock);
+    if (pv_lock_acquire(&pool->lock) != PV_OK)
+        return PV_ELOST;
     *link_of(base, stride, tail) = pool->free_head;
     pool->free_head = head;
     pool->free_count += n;
     pv_lock_release(&pool->lock);
+    return PV_OK;
 }

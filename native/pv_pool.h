@@ -21,10 +21,10 @@ typedef struct pv_pool {
 void pv_pool_init(pv_pool *pool, uint32_t cap);
 
 /* *head = a PV_NIL-terminated chain of n records; PV_EFULL (and nothing taken) if the pool
- * has fewer, so that a caller can reserve all it needs before changing any state. */
-int pv_pool_take(pv_pool *pool, char *base, size_t stride, uint32_t n, uint32_t *head);
+ * has fewer, so that a caller can reserve all it needs before changing any state (or PV_ELOST). */
+PV_MUST_CHECK int pv_pool_take(pv_pool *pool, char *base, size_t stride, uint32_t n, uint32_t *head);
 
-/* Returns a PV_NIL-terminated chain. */
-void pv_pool_give(pv_pool *pool, char *base, size_t stride, uint32_t head);
+/* Returns a PV_NIL-terminated chain: PV_OK (or PV_ELOST). */
+PV_MUST_CHECK int pv_pool_give(pv_pool *pool, char *base, size_t stride, uint32_t head);
 
 #endif

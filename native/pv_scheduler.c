@@ -72,13 +72,14 @@ static void set_task(pv_task *task, int kind, uint32_t tx, uint32_t incarnation)
     task->incarnation = incarnation;
 }
 
-/* READY_TO_EXECUTE -> EXECUTING; 1 and an execution task on success. */
-static int try_incarnate(pv_core *c, uint32_t tx, pv_task *task)
+/* READY_TO_EXECUTE -> EXECUTING; 1 and an execution task on success, else 0 (or PV_ELOST). */
+PV_MUST_CHECK static int try_incarnate(pv_core *c, uint32_t tx, pv_task *task)
 {
     if (tx >= c->limits.txs)
         return 0;
     pv_txstatus *st = status_of(c, tx);
-    pv_lock_acquire(&st->lock);
+    if (pv_lock_acquire(&st->lock) != PV_OK)
+        return PV_ELOST;
     int ok = st->status == READY_TO_EXECUTE;
     if (ok) {
         st->status = EXECUTING;
@@ -90,28 +91,31 @@ static int try_incarnate(pv_core *c, uint32_t tx, pv_task *task)
     return ok;
 }
 
-static void next_version_to_execute(pv_core *c, pv_task *task)
+PV_MUST_CHECK static int next_version_to_execute(pv_core *c, pv_task *task)
 {
     if (atomic_load(&c->sched.execution_idx) >= c->limits.txs) {
         check_done(c);
-        return;
+        return PV_OK;
     }
     atomic_fetch_add(&c->sched.num_active_tasks, 1);
-    if (!try_incarnate(c, atomic_fetch_add(&c->sched.execution_idx, 1), task))
+    int rc = try_incarnate(c, atomic_fetch_add(&c->sched.execution_idx, 1), task);
+    if (rc == 0)
         finish_task(c);
+    return rc < 0 ? rc : PV_OK;
 }
 
-static void next_version_to_validate(pv_core *c, pv_task *task)
+PV_MUST_CHECK static int next_version_to_validate(pv_core *c, pv_task *task)
 {
     if (atomic_load(&c->sched.validation_idx) >= c->limits.txs) {
         check_done(c);
-        return;
+        return PV_OK;
     }
     atomic_fetch_add(&c->sched.num_active_tasks, 1);
     uint32_t tx = atomic_fetch_add(&c->sched.validation_idx, 1);
     if (tx < c->limits.txs) {
         pv_txstatus *st = status_of(c, tx);
-        pv_lock_acquire(&st->lock);
+        if (pv_lock_acquire(&st->lock) != PV_OK)
+            return PV_ELOST;
         if (st->status == EXECUTED)
             set_task(task, PV_TASK_VALIDATE, tx, st->incarnation);
         pv_lock_release(&st->lock);
@@ -120,6 +124,7 @@ static void next_version_to_validate(pv_core *c, pv_task *task)
         atomic_fetch_add(&c->stats.validations, 1);
     else
         finish_task(c);
+    return PV_OK;
 }
 
 int pv_sched_next_task(pv_core *c, pv_task *out)
@@ -128,10 +133,11 @@ int pv_sched_next_task(pv_core *c, pv_task *out)
         return PV_EINVAL;
     set_task(out, PV_TASK_NONE, 0, 0);
     if (!atomic_load(&c->sched.done_marker)) {
-        if (atomic_load(&c->sched.validation_idx) < atomic_load(&c->sched.execution_idx))
-            next_version_to_validate(c, out);
-        else
-            next_version_to_execute(c, out);
+        int rc = atomic_load(&c->sched.validation_idx) < atomic_load(&c->sched.execution_idx)
+                     ? next_version_to_validate(c, out)
+                     : next_version_to_execute(c, out);
+        if (rc != PV_OK)
+            return rc;
     }
     if (out->kind == PV_TASK_NONE && atomic_load(&c->sched.done_marker))
         out->kind = PV_TASK_DONE;
@@ -143,8 +149,12 @@ int pv_sched_add_dependency(pv_core *c, uint32_t tx, uint32_t blocking_tx)
     if (!pv_tx_ok(c, tx) || blocking_tx >= tx)
         return PV_EINVAL;
     pv_txstatus *blocking = status_of(c, blocking_tx), *st = status_of(c, tx);
-    pv_lock_acquire(&blocking->lock);
-    pv_lock_acquire(&st->lock);
+    if (pv_lock_acquire(&blocking->lock) != PV_OK)
+        return PV_ELOST;
+    if (pv_lock_acquire(&st->lock) != PV_OK) {
+        pv_lock_release(&blocking->lock);
+        return PV_ELOST;
+    }
     int rc;
     if (st->status != EXECUTING) {
         rc = PV_ESTATE;
@@ -165,10 +175,12 @@ int pv_sched_add_dependency(pv_core *c, uint32_t tx, uint32_t blocking_tx)
     return rc;
 }
 
-/* ABORTING -> READY_TO_EXECUTE with the next incarnation; 0 if tx was not ABORTING. */
-static int set_ready_status(pv_txstatus *st)
+/* ABORTING -> READY_TO_EXECUTE with the next incarnation; 1, or 0 if tx was not ABORTING
+ * (or PV_ELOST). */
+PV_MUST_CHECK static int set_ready_status(pv_txstatus *st)
 {
-    pv_lock_acquire(&st->lock);
+    if (pv_lock_acquire(&st->lock) != PV_OK)
+        return PV_ELOST;
     int ok = st->status == ABORTING;
     if (ok) {
         st->incarnation++;
@@ -178,20 +190,22 @@ static int set_ready_status(pv_txstatus *st)
     return ok;
 }
 
-static void resume_dependencies(pv_core *c, uint32_t tx)
+PV_MUST_CHECK static int resume_dependencies(pv_core *c, uint32_t tx)
 {
     uint32_t min = PV_NIL;
     while (tx != PV_NIL) {
         pv_txstatus *st = status_of(c, tx);
         /* Read the link first: once ready, tx may run and wait on another transaction. */
         uint32_t next = st->next_dependent;
-        set_ready_status(st);
+        if (set_ready_status(st) < 0)
+            return PV_ELOST;
         if (tx < min)
             min = tx;
         tx = next;
     }
     if (min != PV_NIL)
         decrease_execution_idx(c, min);
+    return PV_OK;
 }
 
 int pv_sched_finish_execution(pv_core *c, uint32_t tx, uint32_t incarnation, int wrote_new_key,
@@ -201,7 +215,8 @@ int pv_sched_finish_execution(pv_core *c, uint32_t tx, uint32_t incarnation, int
         return PV_EINVAL;
     set_task(next, PV_TASK_NONE, 0, 0);
     pv_txstatus *st = status_of(c, tx);
-    pv_lock_acquire(&st->lock);
+    if (pv_lock_acquire(&st->lock) != PV_OK)
+        return PV_ELOST;
     if (st->status != EXECUTING || st->incarnation != incarnation) {
         pv_lock_release(&st->lock);
         return PV_ESTATE;
@@ -210,7 +225,8 @@ int pv_sched_finish_execution(pv_core *c, uint32_t tx, uint32_t incarnation, int
     uint32_t dependents = st->dependents;
     st->dependents = PV_NIL;
     pv_lock_release(&st->lock);
-    resume_dependencies(c, dependents);
+    if (resume_dependencies(c, dependents) != PV_OK)
+        return PV_ELOST;
     /* The validation sweep is already past tx: validate it here, and if it wrote a new key,
      * the higher transactions too (their reads may now find it). */
     if (atomic_load(&c->sched.validation_idx) > tx) {
@@ -230,7 +246,8 @@ int pv_sched_try_validation_abort(pv_core *c, uint32_t tx, uint32_t incarnation)
     if (!pv_tx_ok(c, tx))
         return PV_EINVAL;
     pv_txstatus *st = status_of(c, tx);
-    pv_lock_acquire(&st->lock);
+    if (pv_lock_acquire(&st->lock) != PV_OK)
+        return PV_ELOST;
     int won = st->status == EXECUTED && st->incarnation == incarnation;
     if (won)
         st->status = ABORTING;
@@ -246,12 +263,16 @@ int pv_sched_finish_validation(pv_core *c, uint32_t tx, int aborted, pv_task *ne
         return PV_EINVAL;
     set_task(next, PV_TASK_NONE, 0, 0);
     if (aborted) {
-        if (!set_ready_status(status_of(c, tx)))
-            return PV_ESTATE;
+        int ready = set_ready_status(status_of(c, tx));
+        if (ready != 1)
+            return ready < 0 ? ready : PV_ESTATE;
         decrease_validation_idx(c, tx + 1);
         /* Re-execute right away unless the execution sweep has yet to reach tx. */
-        if (atomic_load(&c->sched.execution_idx) > tx && try_incarnate(c, tx, next))
-            return PV_OK;
+        if (atomic_load(&c->sched.execution_idx) > tx) {
+            int incarnated = try_incarnate(c, tx, next);
+            if (incarnated != 0)
+                return incarnated < 0 ? incarnated : PV_OK;
+        }
     }
     finish_task(c);
     return PV_OK;
@@ -267,7 +288,8 @@ int pv_sched_try_commit(pv_core *c, uint32_t tx, uint32_t *incarnation)
      * abort here and the re-execution it schedules. */
     atomic_fetch_add(&c->sched.num_active_tasks, 1);
     pv_txstatus *st = status_of(c, tx);
-    pv_lock_acquire(&st->lock);
+    if (pv_lock_acquire(&st->lock) != PV_OK)
+        return PV_ELOST;
     int executed = st->status == EXECUTED;
     if (executed) {
         st->status = COMMITTING; /* no validation task may abort it meanwhile */
@@ -279,7 +301,8 @@ int pv_sched_try_commit(pv_core *c, uint32_t tx, uint32_t *incarnation)
         /* Every lower transaction is final: these reads hold now, or never will. Once the
          * block is done, every transaction has been validated against final values already. */
         rc = atomic_load(&c->sched.done_marker) ? 1 : pv_validate(c, tx);
-        pv_lock_acquire(&st->lock);
+        if (rc == PV_ELOST || pv_lock_acquire(&st->lock) != PV_OK)
+            return PV_ELOST;
         st->status = rc == 1 ? COMMITTED : rc == 0 ? ABORTING : EXECUTED;
         pv_lock_release(&st->lock);
         if (rc == 1) {
@@ -287,7 +310,8 @@ int pv_sched_try_commit(pv_core *c, uint32_t tx, uint32_t *incarnation)
         } else if (rc == 0) { /* as a failed validation task would, the re-execution left to the sweep */
             atomic_fetch_add(&c->stats.failed_validations, 1);
             rc = pv_mv_mark_estimates(c, tx);
-            set_ready_status(st);
+            if (rc != PV_OK || set_ready_status(st) < 0)
+                return PV_ELOST;
             decrease_validation_idx(c, tx + 1);
             decrease_execution_idx(c, tx);
         }
@@ -301,7 +325,8 @@ int pv_sched_executing(pv_core *c, uint32_t tx)
     if (!pv_tx_ok(c, tx))
         return PV_EINVAL;
     pv_txstatus *st = status_of(c, tx);
-    pv_lock_acquire(&st->lock);
+    if (pv_lock_acquire(&st->lock) != PV_OK)
+        return PV_ELOST;
     int executing = st->status == EXECUTING;
     pv_lock_release(&st->lock);
     return executing;

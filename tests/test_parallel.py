@@ -264,6 +264,38 @@ def test_a_rerun_first_rolls_back_what_the_lost_run_committed(monkeypatch, tmp_p
     assert len(committed) > 300  # the lost run had committed transactions, since rolled back
 
 
+def _region_lost_once(monkeypatch, flag, in_parent):
+    """The core reports the region lost (PV_ELOST, as a wait on the lock of a process that died
+    in a critical section ends: native/tests/test_lock.c) once, to the parent's own worker or
+    to a forked one, when it finishes executing a transaction from 5 on."""
+    from parevm import core
+
+    finish = core.Core.finish_execution
+    parent = os.getpid()
+
+    def lost(self, tx, incarnation, wrote_new_key):
+        if tx >= 5 and (os.getpid() == parent) == in_parent:
+            try:
+                os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                pass
+            else:
+                core._check(core.lib.PV_ELOST, "finish_execution")
+        return finish(self, tx, incarnation, wrote_new_key)
+
+    monkeypatch.setattr(core.Core, "finish_execution", lost)
+
+
+@pytest.mark.parametrize("in_parent", [False, True], ids=["forked-worker", "parent-worker"])
+def test_a_lost_region_costs_a_rerun(monkeypatch, tmp_path, in_parent):
+    _region_lost_once(monkeypatch, tmp_path / "hit", in_parent)
+    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0, parent_works=True))
+    assert result.stats.retries == [
+        "worker lost: finish_execution: a process died inside a critical section of the core"
+    ]
+    assert (tmp_path / "hit").exists()
+
+
 def test_a_hung_worker_is_detected(monkeypatch, tmp_path):
     """A worker that stops making progress (asleep here; the others go idle) costs a re-run."""
     _once_in_a_worker(monkeypatch, tmp_path / "hit", lambda: time.sleep(60))

@@ -43,6 +43,14 @@ class CapacityError(NativeError):
     """
 
 
+class RegionLost(NativeError):
+    """A process died or was stopped inside one of the core's critical sections, and a wait
+    on its lock gave up (PV_ELOST): what it guarded may be half-changed.
+
+    The engine abandons the region and runs the block again, as for a lost worker.
+    """
+
+
 class ReadResult(IntEnum):
     """What a multi-version read found below the reading transaction."""
 
@@ -93,7 +101,9 @@ _MESSAGES = {
     lib.PV_ESTATE: "not allowed in the transaction's scheduler state",
     lib.PV_ENOTFOUND: "not found",
     lib.PV_ETOOSMALL: "buffer too small",
+    lib.PV_ELOST: "a process died inside a critical section of the core",
 }
+_ERRORS = {lib.PV_EFULL: CapacityError, lib.PV_ELOST: RegionLost}
 _RESULTS = tuple(sorted(ReadResult))
 _TASK_KINDS = tuple(sorted(TaskKind))
 
@@ -101,8 +111,7 @@ _TASK_KINDS = tuple(sorted(TaskKind))
 def _check(status: int, what: str) -> int:
     """Turns a negative status of the core into an exception."""
     if status < 0:
-        error = CapacityError if status == lib.PV_EFULL else NativeError
-        raise error(f"{what}: {_MESSAGES.get(status, status)}")
+        raise _ERRORS.get(status, NativeError)(f"{what}: {_MESSAGES.get(status, status)}")
     return status
 
 

@@ -21,7 +21,7 @@ from eth.vm.forks.byzantium import ByzantiumVM
 from .children import fork_bound
 from .commit import OrderedCommit
 from .crypto import KzgSetupNeeded, kzg_setup_loaded, load_kzg_setup
-from .core import CapacityError, Core, pause
+from .core import CapacityError, Core, RegionLost, pause
 from .errors import ParevmError
 from .frames import Inbox, Outbox
 from .outcome import Outcome
@@ -112,7 +112,7 @@ class ParallelExecutor(ParevmExecutor):
             except CapacityError as full:
                 stats.retries.append(f"capacity: {full}")
                 limits = {name: value if name == "txs" else value * 4 for name, value in limits.items()}
-            except WorkerLost as lost:
+            except (WorkerLost, RegionLost) as lost:  # the region of a lost worker may be lost too
                 stats.retries.append(f"worker lost: {lost}")
             wasted = time.perf_counter() - attempt_started
             stats.phases["failed_attempts"] = stats.phases.get("failed_attempts", 0.0) + wasted
@@ -154,7 +154,7 @@ class ParallelExecutor(ParevmExecutor):
             stats.phases["commit"] = time.perf_counter() - started
             if commit.count != len(transactions):
                 raise EngineError(f"the block is done, but transaction {commit.count} could not be committed")
-        except (KzgSetupNeeded, CapacityError, WorkerLost):
+        except (KzgSetupNeeded, CapacityError, WorkerLost, RegionLost):
             # the re-run starts before the transactions
             vm.state._account_db.clear()  # type: ignore[attr-defined]
             raise
@@ -256,6 +256,8 @@ class _Intake:
                     raise CapacityError(message[1])
                 if message[0] == "kzg":
                     raise KzgSetupNeeded
+                if message[0] == "lost":
+                    raise WorkerLost(message[1])
                 if message[0] == "crash":
                     raise EngineError(f"a worker failed:\n{message[1]}")
                 if message[0] == "seconds":

@@ -19,7 +19,7 @@ from eth.vm.logic.call import BaseCall, CallParams
 from eth_typing import Address
 from eth_utils import ValidationError
 
-from .core import SPINS, CapacityError, Core, Task, TaskKind, pause
+from .core import SPINS, CapacityError, Core, RegionLost, Task, TaskKind, pause
 from .crypto import KzgSetupNeeded, refuse_kzg_loading
 from .outcome import Outcome
 from .statedb import AncestorLookup, StorageCollision
@@ -182,6 +182,9 @@ class Worker:
             self.results.send(("seconds", self.seconds))
         except CapacityError as full:
             self.results.send(("full", str(full)))
+            raise
+        except RegionLost as lost:
+            self.results.send(("lost", str(lost)))
             raise
         except KzgSetupNeeded:
             self.results.send(("kzg", ""))
