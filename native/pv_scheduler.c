@@ -132,12 +132,18 @@ int pv_sched_next_task(pv_core *c, pv_task *out)
     if (c == NULL || out == NULL)
         return PV_EINVAL;
     set_task(out, PV_TASK_NONE, 0, 0);
-    if (!atomic_load(&c->sched.done_marker)) {
-        int rc = atomic_load(&c->sched.validation_idx) < atomic_load(&c->sched.execution_idx)
-                     ? next_version_to_validate(c, out)
-                     : next_version_to_execute(c, out);
+    /* A transaction the sweep passes over (committed beside the workers, executing, waiting)
+     * is no reason to idle: go on to the next one. Each round moves an index up, until one
+     * gives a task or the sweep chosen is past the block. */
+    while (!atomic_load(&c->sched.done_marker)) {
+        uint32_t validation = atomic_load(&c->sched.validation_idx);
+        uint32_t execution = atomic_load(&c->sched.execution_idx);
+        int validate = validation < execution;
+        int rc = validate ? next_version_to_validate(c, out) : next_version_to_execute(c, out);
         if (rc != PV_OK)
             return rc;
+        if (out->kind != PV_TASK_NONE || (validate ? validation : execution) >= c->limits.txs)
+            break;
     }
     if (out->kind == PV_TASK_NONE && atomic_load(&c->sched.done_marker))
         out->kind = PV_TASK_DONE;
