@@ -295,8 +295,25 @@ class OverlayAccountDB:
             self.codes[code_hash] = code
 
     def absorb(self, layer: "OverlayAccountDB") -> None:
-        """Takes over the writes of `layer`, which sits on this one, and empties it."""
-        self.apply(layer.write_set(), layer.codes.get)
+        """Takes over the writes of `layer`, which sits on this one, and empties it: what
+        apply() of its write set does, but table to table where nothing here is journaled.
+        The parallel engine absorbs a whole block's commit at once, after its workers: per
+        write, apply() took 20 ms of 2,000 transfers' 0.7 s. Lazy credits (only a worker's
+        layer holds them) take the way through apply()."""
+        fields = layer.fields
+        if self._marks or any(name == "credit" for _, name in fields):
+            self.apply(layer.write_set(), layer.codes.get)
+        else:
+            for (address, name), value in fields.items():
+                if name == "wiped" and value:
+                    self._wipe(address)
+                elif name == "code_hash" and value != EMPTY_CODE_HASH:
+                    self._keep_code(value.to_bytes(32, "big"), layer.codes.get)
+            if self.written is not None:
+                self.written.update(address for address, _ in fields)
+                self.written.update(address for address, _ in layer.slots)
+            self.fields.update(fields)
+            self.slots.update(layer.slots)
         layer.clear()
 
     # -- what this layer wrote

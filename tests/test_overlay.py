@@ -1,0 +1,67 @@
+"""absorb, which takes over a layer's writes table to table, against apply() of that layer's
+write set, the general way it shortcuts: the same tables after any mix of writes."""
+
+from hypothesis import given, settings, strategies as st
+
+from parevm.overlay import OverlayAccountDB
+
+ADDRESSES = [bytes([n]) * 20 for n in range(1, 4)]
+
+
+class _Nothing:
+    """The Reads below: no accounts, no storage."""
+
+    def value(self, key):
+        return 0
+
+    def storage(self, address, slot):
+        return 0
+
+    def code(self, address, code_hash):
+        raise LookupError(code_hash)
+
+    def storage_was_empty(self, address):
+        return True
+
+
+_address = st.sampled_from(ADDRESSES)
+_writes = st.lists(
+    st.one_of(
+        st.tuples(st.just("set_balance"), _address, st.integers(0, 2**256 - 1)),
+        st.tuples(st.just("set_nonce"), _address, st.integers(0, 3)),
+        st.tuples(st.just("set_storage"), _address, st.integers(0, 3), st.integers(0, 3)),
+        st.tuples(st.just("set_code"), _address, st.binary(max_size=3)),
+        st.tuples(st.just("delete_code"), _address),
+        st.tuples(st.just("delete_storage"), _address),
+        st.tuples(st.just("delete_account"), _address),
+        st.tuples(st.just("touch_account"), _address),
+    ),
+    max_size=12,
+)
+
+
+def _layers(below, above, tracked):
+    """A layer holding the writes `below` (tracking what is written, if asked) and a layer over
+    it holding the writes `above`."""
+    committed = OverlayAccountDB(_Nothing())
+    for name, *args in below:
+        getattr(committed, name)(*args)
+    if tracked:
+        committed.take_written()
+    top = OverlayAccountDB(committed)
+    for name, *args in above:
+        getattr(top, name)(*args)
+    return committed, top
+
+
+@settings(max_examples=300, deadline=None)
+@given(_writes, _writes, st.booleans())
+def test_absorb_is_apply_of_the_write_set(below, above, tracked):
+    absorbed, top = _layers(below, above, tracked)
+    absorbed.absorb(top)
+    applied, other = _layers(below, above, tracked)
+    applied.apply(other.write_set(), other.codes.get)
+    other.clear()
+    for name in ("fields", "slots", "codes", "written"):
+        assert getattr(absorbed, name) == getattr(applied, name), name
+    assert not top.fields and not top.slots and not top.codes
