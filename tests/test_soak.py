@@ -9,6 +9,7 @@ import faulthandler
 import os
 import sys
 import time
+from collections import Counter
 
 import pytest
 
@@ -27,6 +28,16 @@ ROUNDS = int(os.environ.get("PAREVM_SOAK_ROUNDS", "1"))
 SEED = int(os.environ.get("PAREVM_SOAK_SEED", "20261121"))
 STALL_SECONDS = 1.5
 BLOCK_DEADLINE = 600  # far beyond any block here: reaching it means a hang
+# A re-run's cause, by the words the engine uses for it (anything else counts as itself).
+CAUSES = {
+    "ended with wait status": "worker ended",
+    "no progress": "stall",
+    "critical section of the core": "region lost",  # a lock held by a worker killed in it
+}
+
+
+def _cause(reason):
+    return next((cause for words, cause in CAUSES.items() if words in reason), reason)
 
 
 def test_corpus_under_chaos_equals_sequential():
@@ -35,7 +46,7 @@ def test_corpus_under_chaos_equals_sequential():
     blocks = [load_block_file(path) for path in files]
     references = [replay(block, SequentialExecutor()) for block in blocks]
     executor = ParallelExecutor(2, min_txs=0, stall_seconds=STALL_SECONDS, retries=20)
-    started, slowest, retries, fallbacks = time.monotonic(), 0.0, 0, 0
+    started, slowest, causes, fallbacks = time.monotonic(), 0.0, Counter(), 0
     rss = []
     with Chaos(executor, SEED, hang_seconds=2 * STALL_SECONDS) as chaos:
         for round_ in range(ROUNDS):
@@ -51,13 +62,14 @@ def test_corpus_under_chaos_equals_sequential():
                 assert result.state_diff == reference.state_diff, where
                 assert result.state_root == reference.state_root, where
                 assert result.ok, where
-                retries += len(result.stats.retries)
+                causes.update(map(_cause, result.stats.retries))
                 fallbacks += not result.stats.parallel
             rss.append(status_kib("VmRSS"))
     seconds = time.monotonic() - started
+    retries = sum(causes.values())
     print(
         f"\nsoak: {ROUNDS} x {len(blocks)} blocks in {seconds:.0f} s (slowest {slowest:.1f} s), "
-        f"seed {SEED}; chaos {dict(chaos.done)}; {retries} re-runs, {fallbacks} sequential "
+        f"seed {SEED}; chaos {dict(chaos.done)}; {retries} re-runs {dict(causes)}, {fallbacks} sequential "
         f"fallbacks; parent RSS per round (MiB) {[round(k / 1024) for k in rss]}",
         file=sys.stderr,
     )
