@@ -160,23 +160,28 @@ def _big_block():
     return load(mine(genesis(300, 9, None, 0), txs))
 
 
+def _first(flag):
+    """True the first time a process of this test gets here (the flag file marks it), so that a
+    fault happens once per test, not once per run of the block."""
+    try:
+        os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return False
+    return True
+
+
 def _once_in_a_worker(monkeypatch, flag, action, at=5):
     """The first forked worker to start executing a tx from `at` on calls action() in itself:
-    a fault at a known point of the block (the flag file makes it once per test, not once per
-    run of the block). Not the parent, which may be one of the workers."""
+    a fault at a known point of the block, once per test (`_first`). Not the parent, which may
+    be one of the workers."""
     from parevm.worker import Worker
 
     execute = Worker.execute
     parent = os.getpid()
 
     def hooked(self, tx, incarnation):
-        if tx >= at and os.getpid() != parent:
-            try:
-                os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
-            except FileExistsError:
-                pass
-            else:
-                action()
+        if tx >= at and os.getpid() != parent and _first(flag):
+            action()
         return execute(self, tx, incarnation)
 
     monkeypatch.setattr(Worker, "execute", hooked)
@@ -198,11 +203,7 @@ def _half_a_message_then(monkeypatch, tmp_path, signal_number):
     parent = os.getpid()
 
     def cut_off(self):
-        if os.getpid() == parent:
-            return flush(self)
-        try:
-            os.close(os.open(tmp_path / "hit", os.O_CREAT | os.O_EXCL))
-        except FileExistsError:
+        if os.getpid() == parent or not _first(tmp_path / "hit"):
             return flush(self)
         message = frame(("outcomes", self.pending))
         os.write(self.results.fd, message[: len(message) // 2])
@@ -274,13 +275,8 @@ def _region_lost_once(monkeypatch, flag, in_parent):
     parent = os.getpid()
 
     def lost(self, tx, incarnation, wrote_new_key):
-        if tx >= 5 and (os.getpid() == parent) == in_parent:
-            try:
-                os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
-            except FileExistsError:
-                pass
-            else:
-                core._check(core.lib.PV_ELOST, "finish_execution")
+        if tx >= 5 and (os.getpid() == parent) == in_parent and _first(flag):
+            core._check(core.lib.PV_ELOST, "finish_execution")
         return finish(self, tx, incarnation, wrote_new_key)
 
     monkeypatch.setattr(core.Core, "finish_execution", lost)

@@ -27,7 +27,7 @@ from .frames import Inbox, Outbox
 from .outcome import Outcome
 from .sequential import Executed, ParevmExecutor, SequentialExecutor
 from .stats import ExecutionStats
-from .worker import Worker
+from .worker import PASSED_ON, Worker
 
 
 MIN_TXS = 8  # below it a block runs sequentially by default
@@ -252,12 +252,8 @@ class _Intake:
         ready = [self.by_fd[fd] for fd, _ in self.poller.poll(timeout * 1000)]
         for reader in ready:
             for message in reader.receive():
-                if message[0] == "full":
-                    raise CapacityError(message[1])
-                if message[0] == "kzg":
-                    raise KzgSetupNeeded
-                if message[0] == "lost":
-                    raise WorkerLost(message[1])
+                if message[0] in PASSED_ON:
+                    raise PASSED_ON[message[0]](message[1])
                 if message[0] == "crash":
                     raise EngineError(f"a worker failed:\n{message[1]}")
                 if message[0] == "seconds":

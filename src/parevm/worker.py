@@ -131,6 +131,13 @@ def parallel_state_class(base: type[StateAPI]) -> type[StateAPI]:
     )
 
 
+# The failures a forked worker passes on, by message kind: the parent raises the same
+# exception with the same message and handles it as its own (a larger core, the KZG setup, a
+# lost region); any other failure is a crash.
+PASSED_ON: dict[str, type[Exception]] = {"full": CapacityError, "lost": RegionLost, "kzg": KzgSetupNeeded}
+_PASSED_ON = tuple(PASSED_ON.values())
+
+
 class Results(Protocol):
     """Where a worker's messages go: a pipe to the parent (frames.Outbox), or, for the
     parent's own worker, the parent itself."""
@@ -180,14 +187,9 @@ class Worker:
             self.loop(self._wait, _nothing)
             self.flush()
             self.results.send(("seconds", self.seconds))
-        except CapacityError as full:
-            self.results.send(("full", str(full)))
-            raise
-        except RegionLost as lost:
-            self.results.send(("lost", str(lost)))
-            raise
-        except KzgSetupNeeded:
-            self.results.send(("kzg", ""))
+        except _PASSED_ON as error:
+            kind = next(kind for kind, passed in PASSED_ON.items() if isinstance(error, passed))
+            self.results.send((kind, str(error)))
             raise
         except BaseException:
             self.results.send(("crash", traceback.format_exc()))
