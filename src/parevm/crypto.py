@@ -5,22 +5,25 @@ faster, and py-evm hashes on every trie node and storage key. eth-keys already p
 when it is importable; we check that it does. py-evm's KZG point-evaluation precompile reads
 its trusted setup from disk on every call (about 3 s here); it is loaded once per process,
 and only by a process that meets the precompile. Its alt_bn128 precompiles are pure Python;
-bn254.py moves their arithmetic to native code.
+bn254.py moves their arithmetic to native code. It recovers a legacy transaction's signer twice
+and verifies its signature once more; senders.py recovers it once.
 """
 
 import functools
 
 from eth.precompiles import point_evaluation
+from eth.vm.forks.frontier import transactions as frontier_transactions
 from eth_hash.auto import keccak as _auto_keccak
 from eth_hash.backends import pysha3
 from eth_keys.backends import get_default_backend_class
 
 from .bn254 import ecpairing, use_native_bn254
+from .senders import use_single_recovery
 
 
 def select_fast_backends() -> None:
-    """Point eth-hash's shared keccak at pysha3, cache the KZG setup, and compute the
-    alt_bn128 precompiles natively (idempotent)."""
+    """Point eth-hash's shared keccak at pysha3, cache the KZG setup, compute the alt_bn128
+    precompiles natively and recover each signature once (idempotent)."""
     backend = pysha3.backend
     _auto_keccak._backend = backend
     _auto_keccak.hasher = backend.keccak256
@@ -29,6 +32,7 @@ def select_fast_backends() -> None:
         # read-only once loaded, so one setup serves every call (and every forked worker)
         point_evaluation.load_trusted_setup = functools.cache(point_evaluation.load_trusted_setup)
     use_native_bn254()
+    use_single_recovery()
 
 
 class KzgSetupNeeded(Exception):
@@ -68,4 +72,5 @@ def backends_in_use() -> dict[str, str]:
         "keccak": type(hasher).__module__,
         "ecdsa": get_default_backend_class(),
         "alt_bn128": ecpairing._ecpairing.__module__,
+        "senders": frontier_transactions.extract_transaction_sender.__module__,
     }
