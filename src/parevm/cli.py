@@ -239,7 +239,8 @@ def _parser() -> argparse.ArgumentParser:
         "last earlier transaction that wrote a key j read (balance changes are commutative "
         "deltas and a sender's nonce is its transaction's, checked at commit). "
         "Reports the critical path by gas and by measured execution time, the bound "
-        "total work / critical path (no number of workers can beat it), min(bound, workers), "
+        "total work / critical path (no schedule of whole transactions can beat it; the engine "
+        "can, where a read waits in place for a lower transaction), min(bound, workers), "
         "the ideal in-order schedule on --workers, the bound and schedule if every account "
         "access were a dependency (strict), and the most contended keys and accounts.",
     )

@@ -85,7 +85,7 @@ def critical_path(graph: Graph, weights: Sequence[float]) -> Path:
 
 
 def bound(weights: Sequence[float], path: Path) -> float:
-    """Total work / critical path: the speedup no number of workers can exceed."""
+    """Total work / critical path: the speedup no schedule of whole transactions can exceed."""
     return speedup(sum(weights), path.weight)
 
 
