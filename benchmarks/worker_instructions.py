@@ -5,7 +5,9 @@ cannot blur (its timings of the same run drift by 20% and more).
     python benchmarks/worker_instructions.py BLOCK_FILE
 
 Each mode runs in its own process under `valgrind --tool=cachegrind`, once with 1 replay of the
-block and once with 3; the difference over 2 is one warm replay, free of imports and loading.
+block and once with 3; the difference over 2 is one warm replay, free of imports and loading
+(and of sender recovery: the first replay's senders stay cached on the transactions in both
+modes, so the counts compare the engine's own work).
 The worker runs here, in this process (no fork, no parent beside it), its outcomes pickled as
 the pipe would carry them, in batches of the worker's full size (the batches' age limit would
 count valgrind's slowness); the sequential side is SequentialExecutor.execute. Both stop after
