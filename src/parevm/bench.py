@@ -4,9 +4,10 @@ Per block, the modes run alternately (the order rotated each repeat) so drift on
 machine hits them alike; the median of the repeats counts. Every run must pass the block's
 checks, and every parallel result must equal the first sequential one. A run's time is the
 whole replay (pre-state, system calls, transactions, roots) less the post-state diff, which
-plain py-evm does not compute; every run recovers the senders, as a replay of a freshly
-loaded block does (py-evm caches them on the transaction objects). The block's bound comes from one extra, untimed run that
-analyzes it (see analysis); it limits the transaction phase, which `execute_seconds` times.
+plain py-evm does not compute; every run recovers the senders, as a replay of a freshly loaded
+block does (py-evm caches them on the transaction objects). The block's bound comes from one
+extra, untimed run that analyzes it (see analysis); it limits the transaction phase, which
+`execute_seconds` times.
 For each worker count above 1 the rotation also times that many copies of the sequential
 replay at once (see copies): the ceiling this machine puts on that many workers.
 """
