@@ -44,11 +44,22 @@ class BlockAccountDB(OverlayAccountDB, AccountDatabaseAPI):
         return isinstance(self.pre, TriePreState) and self.pre.accounts.has_root(state_root)
 
     def make_state_root(self) -> Hash32:
-        self.committed.absorb(self)
+        self._take_in()
         self._root = self.pre.root(self.committed)
         return self._root
 
     def persist(self) -> MetaWitnessAPI:
-        self.committed.absorb(self)
+        self._take_in()
         self._root, witness = self.pre.persist(self.committed)
         return witness
+
+    def prepare_root(self) -> None:
+        """The leaves of the accounts written so far, computed ahead of the root (see
+        FlatPreState.prepare); between transactions only."""
+        self.pre.prepare(self, self.committed)
+
+    def _take_in(self) -> None:
+        """Before a root: what was written since the last lock moves below, and leaves computed
+        ahead for accounts written since then are dropped."""
+        self.pre.forget_ahead(self)
+        self.committed.absorb(self)

@@ -15,6 +15,9 @@ from .outcome import Outcome
 from .receipts import Receipts
 
 
+_AHEAD = 64  # transactions committed between two computations of leaves ahead of the root
+
+
 class OrderedCommit:
     """The header and receipts py-evm's block loop would produce; vm.state ends as it would.
 
@@ -41,6 +44,7 @@ class OrderedCommit:
         self.receipts = Receipts(base_header)
         self.count = 0  # transactions committed
         self.final: list[int] = []  # per transaction, the incarnation the core made final
+        self.prepared = 0  # transactions committed when leaves were last computed ahead
 
     def add(self, outcome: Outcome) -> None:
         """Commits the next transaction, whose final outcome this is."""
@@ -76,6 +80,14 @@ class OrderedCommit:
             if received is None or received[0] != self.final[tx]:
                 return
             self.add(received[1])
+
+    def prepare_root(self) -> None:
+        """Beside the workers, every _AHEAD transactions committed: the leaves of the accounts
+        written so far, computed ahead of the block's state root (BlockAccountDB.prepare_root),
+        so that little of the root is left for the serial tail after the workers."""
+        if self.count - self.prepared >= _AHEAD:
+            self.vm.state._account_db.prepare_root()  # type: ignore[attr-defined]
+            self.prepared = self.count
 
     def result(self) -> tuple[BlockHeaderAPI, tuple[ReceiptAPI, ...]]:
         return self.receipts.result()

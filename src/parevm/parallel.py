@@ -270,6 +270,7 @@ class _Intake:
         if self.beside is not None:
             started = time.perf_counter()
             self.beside.advance(self.core, self.latest)
+            self.beside.prepare_root()
             phases = self.stats.phases
             phases["commit_beside"] = phases.get("commit_beside", 0.0) + time.perf_counter() - started
         return bool(ready)

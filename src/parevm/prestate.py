@@ -35,6 +35,8 @@ class FlatPreState:
         # written since (pre-Byzantium receipts take a root after every transaction).
         self._layer: OverlayAccountDB | None = None
         self._written: dict[bytes, tuple[bytes, bytes] | None] = {}
+        # Leaves computed ahead of the next root (see prepare), by address.
+        self._ahead: dict[bytes, tuple[bytes, bytes] | None] = {}
 
     def value(self, key: Key) -> int:
         address, kind, slot = key
@@ -84,10 +86,36 @@ class FlatPreState:
                 if address in changed:
                     slots[address][slot] = value
             for address in changed:
-                self._written[address] = self._written_leaf(layer, address, slots.get(address, {}))
+                if address in self._ahead:
+                    self._written[address] = self._ahead[address]
+                else:
+                    self._written[address] = self._written_leaf(layer, address, slots.get(address, {}))
+        self._ahead.clear()
         items = [self._leaf(address) for address in self.accounts.keys() - self._written.keys()]
         items += [leaf for leaf in self._written.values() if leaf is not None]
         return Hash32(trie_root(items))
+
+    def prepare(self, top: OverlayAccountDB, below: OverlayAccountDB) -> None:
+        """Computes now the leaves of the accounts `top` wrote since the last call, so that the
+        next root, once `below` has absorbed `top`, computes only those written after: the
+        parallel engine's parent does this between outcomes, off the block's serial tail.
+        Left to the root: an account `below` holds (its storage may span both layers) and one
+        with storage written in `top` (its storage trie would be rebuilt at every call)."""
+        changed = top.take_written()
+        if not changed:
+            return
+        held = {address for address, _ in below.fields} | {address for address, _ in below.slots}
+        stored = {address for address, _ in top.slots}
+        for address in changed:
+            self._ahead.pop(address, None)
+            if address not in held and address not in stored:  # so its storage is the pre-state's
+                self._ahead[address] = self._written_leaf(top, address, {})
+
+    def forget_ahead(self, top: OverlayAccountDB) -> None:
+        """Before a root: drops the leaves computed ahead for accounts `top` wrote since."""
+        if self._ahead:
+            for address in top.take_written():
+                self._ahead.pop(address, None)
 
     def _written_leaf(self, layer: OverlayAccountDB, address: bytes, slots: dict[int, int]) -> tuple[bytes, bytes] | None:
         """A written account's trie key and leaf, None if it is not in the trie."""
@@ -152,6 +180,12 @@ class TriePreState:
 
     def storage_was_empty(self, address: bytes) -> bool:
         return self.accounts._get_storage_root(Address(address)) == BLANK_ROOT_HASH
+
+    def prepare(self, top: OverlayAccountDB, below: OverlayAccountDB) -> None:
+        """Nothing ahead: the AccountDB computes its root from its own trie."""
+
+    def forget_ahead(self, top: OverlayAccountDB) -> None:
+        """Nothing computed ahead."""
 
     def root(self, layer: OverlayAccountDB) -> Hash32:
         """Moves the layer's writes into the AccountDB (emptying the layer) and asks it."""

@@ -60,5 +60,5 @@ def validate_transaction_signature(transaction: Any) -> None:
 def use_single_recovery() -> None:
     """Points py-evm's transaction classes at these two (idempotent)."""
     for module in _USERS:
-        module.extract_transaction_sender = extract_transaction_sender
-        module.validate_transaction_signature = validate_transaction_signature
+        setattr(module, "extract_transaction_sender", extract_transaction_sender)
+        setattr(module, "validate_transaction_signature", validate_transaction_signature)
