@@ -12,7 +12,7 @@ from parevm.blockfile import block_input_from_json
 from parevm.parallel import ParallelExecutor
 from parevm.replay import replay
 from parevm.sequential import PyEvmExecutor, SequentialExecutor
-from parevm.transactions import forget_senders
+from parevm.senders import forget_senders
 from parevm.workloads import WORKLOADS, generate
 
 TXS = 200

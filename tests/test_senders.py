@@ -5,6 +5,7 @@ from eth.vm.forks.frontier.transactions import FrontierTransaction
 from eth.vm.forks.london.transactions import LondonTransactionBuilder
 from eth.vm.forks.spurious_dragon.transactions import SpuriousDragonTransaction
 from eth_keys import keys
+from eth_keys.constants import SECPK1_N
 from hypothesis import given, strategies as st
 
 from parevm import senders
@@ -15,7 +16,7 @@ from parevm.sequential import SequentialExecutor
 
 from .conftest import MAINNET, require
 
-N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+N = SECPK1_N
 FIELDS = {"nonce": 7, "gas": 21_000, "to": b"\x42" * 20, "value": 10**18, "data": b"\x00\x01"}
 
 

@@ -26,8 +26,8 @@ from .modes import Mode, engine_for
 from .progress import Progress
 from .engine import Engine
 from .result import BlockResult
+from .senders import forget_senders
 from .stats import ExecutionStats, worker_seconds_sum
-from .transactions import forget_senders
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, VirtualMac
 from .core import Core, Write
 from .outcome import Outcome
 from .receipts import Receipts
+from .senders import remember_sender
 
 
 _AHEAD = 64  # transactions committed between two computations of leaves ahead of the root
@@ -52,7 +53,7 @@ class OrderedCommit:
         transaction = self.transactions[index]
         vm.validate_transaction_against_header(self.receipts.header, transaction)
         if outcome.sender is not None:  # a lazy sender: what the worker assumed, checked for real
-            transaction.__dict__["sender"] = outcome.sender  # py-evm's cache: not recovered again
+            remember_sender(transaction, outcome.sender)  # not recovered again
             state.validate_transaction(transaction)
         if outcome.invalid is not None:
             raise outcome.invalid

@@ -1,6 +1,5 @@
 """JSON-RPC transactions and withdrawals → py-evm objects, each checked against its own hash."""
 
-from collections.abc import Iterable
 from typing import Any
 
 from eth.abc import SignedTransactionAPI, WithdrawalAPI
@@ -115,11 +114,3 @@ def withdrawal_from_rpc(item: FieldReader) -> WithdrawalAPI:
         amount=item.quantity("amount"),
     )
 
-
-def forget_senders(transactions: Iterable[SignedTransactionAPI]) -> None:
-    """Drop the sender py-evm caches on a transaction object once it is recovered (by a
-    replay, a worker or the commit), so that the next replay of the same objects recovers it
-    again, as a replay of a freshly loaded block does: a benchmark that repeats a block must
-    not time a cached sender, which is about a third of a plain transfer's work here."""
-    for transaction in transactions:
-        transaction.__dict__.pop("sender", None)
