@@ -22,17 +22,32 @@ def frame(message: Any) -> bytes:
 
 
 class Outbox:
-    """A worker's end: whole messages, written until done."""
+    """A worker's end. Sending never blocks: what the pipe cannot take now (the parent is busy,
+    say with a long transaction of its own, and reads nothing) stays here and goes out with
+    the next message or push, and close() writes the rest. A blocking write held a worker idle
+    for the whole of the parent's transaction: 1.06 s of 1.5 on mainnet block 16257471."""
 
     def __init__(self, fd: int) -> None:
+        os.set_blocking(fd, False)
         self.fd = fd
+        self.unsent = bytearray()
 
     def send(self, message: Any) -> None:
-        view = memoryview(frame(message))
-        while view:
-            view = view[os.write(self.fd, view):]
+        self.unsent += frame(message)
+        self.push()
+
+    def push(self) -> None:
+        """Writes what the pipe takes now of what is unsent."""
+        try:
+            while self.unsent:
+                del self.unsent[:os.write(self.fd, self.unsent)]
+        except BlockingIOError:
+            pass
 
     def close(self) -> None:
+        """Writes the rest, waiting for the parent to read it, and closes."""
+        os.set_blocking(self.fd, True)
+        self.push()
         os.close(self.fd)
 
 

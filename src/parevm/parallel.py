@@ -355,5 +355,8 @@ class _Delivery:
                     error.__traceback__ = error.__context__ = error.__cause__ = None
         _keep_latest(self.latest, message[1])
 
+    def push(self) -> None:
+        """Nothing waits: everything was handed over."""
+
     def close(self) -> None:
         """Nothing to close: no pipe."""

@@ -144,6 +144,9 @@ class Results(Protocol):
 
     def send(self, message: Any) -> None: ...
 
+    def push(self) -> None:
+        """Sends what an earlier send could not send yet, as far as it can now."""
+
     def close(self) -> None: ...
 
 
@@ -224,9 +227,11 @@ class Worker:
 
     def _wait(self, rounds: int) -> None:
         """Waiting on another worker. A single NONE is common (the validation sweep met a
-        transaction still executing) and over at the next call: only a real wait flushes."""
+        transaction still executing) and over at the next call: only a real wait flushes.
+        What the pipe could not take before goes out while waiting."""
         if rounds == SPINS:
             self.flush()
+        self.results.push()
         pause(rounds)
 
     def execute(self, tx: int, incarnation: int) -> Task | None:
