@@ -41,6 +41,9 @@ def _run_mode(path: str, mode: str, replays: int) -> None:
         def send(self, message: Any) -> None:
             frame(message)
 
+        def push(self) -> None:
+            pass
+
         def close(self) -> None:
             pass
 

@@ -181,7 +181,7 @@ class Worker:
         # A round of a read's wait in place for a lower transaction. The parent's own worker
         # also takes in the others' messages there: one that died executing the transaction
         # waited for would otherwise be waited for forever.
-        self.waiting: Callable[[int], None] = pause
+        self.waiting: Callable[[int], None] = self._pause
 
     def run(self) -> None:
         """A forked worker's life: the Block-STM loop, then where its time went."""
@@ -227,10 +227,14 @@ class Worker:
 
     def _wait(self, rounds: int) -> None:
         """Waiting on another worker. A single NONE is common (the validation sweep met a
-        transaction still executing) and over at the next call: only a real wait flushes.
-        What the pipe could not take before goes out while waiting."""
+        transaction still executing) and over at the next call: only a real wait flushes."""
         if rounds == SPINS:
             self.flush()
+        self._pause(rounds)
+
+    def _pause(self, rounds: int) -> None:
+        """A round of any wait, for a task or in place: what the pipe could not take before
+        goes out meanwhile."""
         self.results.push()
         pause(rounds)
 
