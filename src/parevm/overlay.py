@@ -58,6 +58,9 @@ class OverlayAccountDB:
         self.codes: dict[bytes, bytes] = {}
         self.warm: set[Any] = set()
         self.written: set[bytes] | None = None  # addresses written since take_written (once asked)
+        # Addresses whose storage this layer wrote (a slot or a wipe) since it was cleared,
+        # reverted writes too: FlatPreState.prepare asks it rather than scan the slots.
+        self.stored: set[bytes] = set()
         self._undo: list[Callable[[], None]] = []
         self._marks: dict[Any, int] = {}  # checkpoint -> length of the undo log then
 
@@ -111,6 +114,7 @@ class OverlayAccountDB:
         self.fields.clear()
         self.slots.clear()
         self.codes.clear()
+        self.stored.clear()
 
     def take_written(self) -> set[bytes]:
         """The addresses written since the last call (the first call: every address this
@@ -233,6 +237,7 @@ class OverlayAccountDB:
         return self.base.storage(address, slot)
 
     def set_storage(self, address: Address, slot: int, value: int) -> None:
+        self.stored.add(address)
         self._put(self.slots, (address, slot), value)
 
     def delete_storage(self, address: Address) -> None:
@@ -240,6 +245,7 @@ class OverlayAccountDB:
         self._put(self.fields, (address, "exists"), 1)
 
     def _wipe(self, address: bytes) -> None:
+        self.stored.add(address)
         for key in [key for key in self.slots if key[0] == address]:
             self._drop(self.slots, key)
         self._put(self.fields, (address, "wiped"), 1)
@@ -279,7 +285,7 @@ class OverlayAccountDB:
                 self._wipe(address)
         for (address, kind, slot), value, delta in writes:
             if kind == Kind.STORAGE:
-                self._put(self.slots, (address, slot), value)
+                self.set_storage(Address(address), slot, value)
             elif delta:
                 self._put(self.fields, (address, "balance"), (self.get_balance(address) + value) % UINT256)
             else:
@@ -314,6 +320,7 @@ class OverlayAccountDB:
                 self.written.update(address for address, _ in layer.slots)
             self.fields.update(fields)
             self.slots.update(layer.slots)
+            self.stored |= layer.stored
         layer.clear()
 
     # -- what this layer wrote

@@ -99,16 +99,14 @@ class FlatPreState:
         """Computes now the leaves of the accounts `top` wrote since the last call, so that the
         next root, once `below` has absorbed `top`, computes only those written after: the
         parallel engine's parent does this between outcomes, off the block's serial tail.
-        Left to the root: an account `below` holds (its storage may span both layers) and one
-        with storage written in `top` (its storage trie would be rebuilt at every call)."""
+        Left to the root: an account with storage written in `below` (its storage may span both
+        layers) or in `top` (its storage trie would be rebuilt at every call). The layers keep
+        those addresses (`stored`): a scan of `top`, which holds the whole block's commit,
+        made each call cost as much as the block so far."""
         changed = top.take_written()
-        if not changed:
-            return
-        held = {address for address, _ in below.fields} | {address for address, _ in below.slots}
-        stored = {address for address, _ in top.slots}
         for address in changed:
             self._ahead.pop(address, None)
-            if address not in held and address not in stored:  # so its storage is the pre-state's
+            if address not in below.stored and address not in top.stored:  # so its storage is the pre-state's
                 self._ahead[address] = self._written_leaf(top, address, {})
 
     def forget_ahead(self, top: OverlayAccountDB) -> None:
