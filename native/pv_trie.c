@@ -267,6 +267,34 @@ static int validate(const trie_items *t, uint32_t count)
     return PV_OK;
 }
 
+/* Whether every item has at least depth nibbles and all share the first depth of them (the
+ * items are sorted: the first and the last sharing them, every item between does). */
+static int share_prefix(const trie_items *t, uint32_t count, unsigned depth)
+{
+    for (uint32_t i = 0; i < count; i++)
+        if (key_nibbles(t, i) < depth)
+            return 0;
+    for (unsigned n = 0; n < depth; n++)
+        if (nibble_at(t, 0, n) != nibble_at(t, count - 1, n))
+            return 0;
+    return 1;
+}
+
+int pv_trie_node(const uint8_t *keys, const uint32_t *key_offsets, const uint8_t *values,
+                 const uint32_t *value_offsets, uint32_t count, uint32_t depth,
+                 uint8_t ref_out[33], uint8_t *ref_len)
+{
+    trie_items t = {keys, key_offsets, values, value_offsets};
+    if (!ref_out || !ref_len || count == 0 || depth > 2 * PV_TRIE_MAX_KEY ||
+        validate(&t, count) != PV_OK || !share_prefix(&t, count, depth))
+        return PV_EINVAL;
+    trie_ref node;
+    build_node(&t, 0, count, depth, &node);
+    memcpy(ref_out, node.bytes, node.len);
+    *ref_len = node.len;
+    return PV_OK;
+}
+
 int pv_trie_root(const uint8_t *keys, const uint32_t *key_offsets, const uint8_t *values,
                  const uint32_t *value_offsets, uint32_t count, uint8_t root_out[32])
 {

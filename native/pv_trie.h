@@ -22,4 +22,16 @@
 int pv_trie_root(const uint8_t *keys, const uint32_t *key_offsets, const uint8_t *values,
                  const uint32_t *value_offsets, uint32_t count, uint8_t root_out[32]);
 
+/* The reference a branch at depth - 1 holds for the subtrie of count pairs (count >= 1,
+ * the same layout and order as pv_trie_root's) that all share their first depth nibbles:
+ * the node's own encoding when it is shorter than 32 bytes, else 0xa0 and its hash (33
+ * bytes). A trie of non-empty keys that start with two different nibbles or more has a
+ * branch at its root: its root is the hash of that branch, which holds its parts' references
+ * (each part the keys starting with one nibble, at depth 1), so a part can be recomputed
+ * alone.
+ * PV_OK with the reference in ref_out and its length in ref_len, else PV_EINVAL. */
+int pv_trie_node(const uint8_t *keys, const uint32_t *key_offsets, const uint8_t *values,
+                 const uint32_t *value_offsets, uint32_t count, uint32_t depth,
+                 uint8_t ref_out[33], uint8_t *ref_len);
+
 #endif

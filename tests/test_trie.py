@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from trie import HexaryTrie
 
 from parevm.native import NativeError
-from parevm.trie import ordered_trie_root, secure_trie_root, trie_root
+from parevm.trie import SplitTrie, ordered_trie_root, secure_trie_root, trie_node, trie_root
 
 BLANK_ROOT = bytes.fromhex("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421")
 # more examples than the quick profile's: each one is cheap and the shapes are many
@@ -161,3 +161,50 @@ def test_ordered_keys_are_rlp_indices():
     pairs = {rlp.encode(i): value for i, value in enumerate(values)}
     assert ordered_trie_root(values) == trie_root(pairs.items()) == hexary_root(pairs)
     assert secure_trie_root([(b"k", b"v")]) == trie_root([(keccak(b"k"), b"v")])
+
+
+# Changes to a split trie: (key, value) sets it, (key, None) removes it; few distinct first
+# bytes, so parts empty and fill again and the root switches between a branch and not.
+_changes = st.lists(st.tuples(st.lists(st.sampled_from([0x00, 0x0F, 0x10, 0xF1]) | _byte, min_size=1, max_size=32).map(bytes), st.none() | values), max_size=40)
+
+
+@MANY
+@given(st.dictionaries(keys.filter(bool), values, max_size=20), _changes)
+def test_split_trie_root_after_each_change_matches_hexary_trie(pairs, changes):
+    split = SplitTrie(pairs.items())
+    assert split.root() == hexary_root(pairs)
+    for key, value in changes:
+        if value is None:
+            pairs.pop(key, None)
+            del split[key]
+        else:
+            pairs[key] = split[key] = value
+        assert split.root() == hexary_root(pairs)
+
+
+def test_split_trie_of_state_sized_keys():
+    """Hashed keys, as the state trie has them, changed a few at a time between roots."""
+    rng = random.Random(11)
+    pairs = {rng.randbytes(32): rng.randbytes(rng.randint(70, 110)) for _ in range(500)}
+    split = SplitTrie(pairs.items())
+    for _ in range(20):
+        for key in rng.sample(sorted(pairs), 3):
+            pairs[key] = split[key] = rng.randbytes(80)
+        removed = rng.choice(sorted(pairs))
+        del pairs[removed], split[removed]
+        assert split.root() == trie_root(pairs.items()) == hexary_root(pairs)
+
+
+def test_node_at_depth_zero_refers_to_the_root():
+    pairs = {b"do": b"verb", b"dog": b"puppy", b"doge": b"coin", b"horse": b"stallion"}
+    assert trie_node(pairs.items(), 0) == b"\xa0" + trie_root(pairs.items())
+    assert trie_node([(b"a", b"b")], 0) == bytes.fromhex("c482206162")  # embedded, not hashed
+
+
+def test_node_refuses_items_without_the_shared_prefix():
+    with pytest.raises(NativeError, match="trie_node"):
+        trie_node([(b"a", b"x"), (b"q", b"y")], 1)
+    with pytest.raises(NativeError, match="trie_node"):
+        trie_node([], 0)
+    with pytest.raises(NativeError, match="empty key"):
+        SplitTrie([(b"", b"x")])

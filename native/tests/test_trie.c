@@ -1,5 +1,6 @@
 /* Unit tests of pv_keccak, pv_bloom_add and pv_trie: digests at the block boundaries, blooms,
- * known trie roots, and the inputs pv_trie_root must refuse.
+ * known trie roots and node references, and the inputs pv_trie_root and pv_trie_node must
+ * refuse.
  *
  * The expected digests, bloom bits and roots were computed with Python (eth-utils 6.0.0,
  * eth-bloom 4.0.0, trie 4.0.0):
@@ -245,6 +246,57 @@ static void test_rejects_invalid_input(void)
     CHECK(memcmp(root, untouched, sizeof root) == 0);
 }
 
+static int node_of(const char *const *keys, const char *const *values, uint32_t count,
+                   uint32_t depth, uint8_t ref[33], uint8_t *len)
+{
+    static packed p;
+    pack(&p, keys, values, count);
+    return pv_trie_node(p.keys, p.key_offsets, p.values, p.value_offsets, count, depth, ref, len);
+}
+
+static void test_node_references(void)
+{
+    uint8_t ref[33], len = 0;
+    {
+        /* short nodes are embedded: at depth 0, rlp([0x2061, 0x62]); at depth 1 the leaf's
+         * path is the odd nibble 1, rlp([0x31, 0x62]) = c2 31 62 */
+        const char *keys[] = {"a"};
+        const char *values[] = {"b"};
+        CHECK(node_of(keys, values, 1, 0, ref, &len) == PV_OK);
+        CHECK(len == 5 && memcmp(ref, "\xc4\x82\x20\x61\x62", 5) == 0);
+        CHECK(node_of(keys, values, 1, 1, ref, &len) == PV_OK);
+        CHECK(len == 3 && memcmp(ref, "\xc2\x31\x62", 3) == 0);
+        CHECK(node_of(keys, values, 1, 2, ref, &len) == PV_OK); /* the whole key: empty path */
+        CHECK(len == 3 && memcmp(ref, "\xc2\x20\x62", 3) == 0);
+    }
+    {
+        /* a long node is referred to by its hash: at depth 0, the trie's root */
+        const char *keys[] = {"do", "dog", "doge", "horse"};
+        const char *values[] = {"verb", "puppy", "coin", "stallion"};
+        CHECK(node_of(keys, values, 4, 0, ref, &len) == PV_OK);
+        CHECK(len == 33 && ref[0] == 0xa0);
+        CHECK(digest_is(ref + 1, "5991bb8c6514148a29db676a14ac506cd2cd5775ace63c30a4fe457715e9ac84"));
+        CHECK(node_of(keys, values, 4, 1, ref, &len) == PV_OK); /* all start with nibble 6 */
+    }
+}
+
+static void test_node_rejects_invalid_input(void)
+{
+    uint8_t ref[33], len = 0;
+    const char *keys[] = {"a", "q"}; /* 0x61, 0x71: no nibble in common */
+    const char *values[] = {"x", "y"};
+    uint32_t zero = 0;
+    CHECK(pv_trie_node(NULL, &zero, NULL, &zero, 0, 0, ref, &len) == PV_EINVAL); /* no items */
+    CHECK(node_of(keys, values, 2, 1, ref, &len) == PV_EINVAL);
+    CHECK(node_of(keys, values, 2, 0, ref, &len) == PV_OK);
+    CHECK(node_of(keys, values, 1, 3, ref, &len) == PV_EINVAL); /* deeper than the key */
+    CHECK(node_of(keys, values, 1, 65, ref, &len) == PV_EINVAL);
+    CHECK(node_of(keys, values, 1, 0, NULL, &len) == PV_EINVAL);
+    CHECK(node_of(keys, values, 1, 0, ref, NULL) == PV_EINVAL);
+    const char *unsorted[] = {"q", "a"};
+    CHECK(node_of(unsorted, values, 2, 0, ref, &len) == PV_EINVAL);
+}
+
 int main(void)
 {
     RUN(test_keccak_vectors);
@@ -256,5 +308,7 @@ int main(void)
     RUN(test_empty_key);
     RUN(test_long_value);
     RUN(test_rejects_invalid_input);
+    RUN(test_node_references);
+    RUN(test_node_rejects_invalid_input);
     return REPORT();
 }

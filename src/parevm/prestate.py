@@ -18,7 +18,7 @@ from eth_typing import Address, Hash32
 from .blockinput import Account
 from .native import Key, Kind
 from .overlay import EMPTY_CODE_HASH, OverlayAccountDB
-from .trie import encode_int, rlp_list, secure_trie_root, trie_root
+from .trie import SplitTrie, encode_int, rlp_list, secure_trie_root
 
 _ABSENT = Account()
 
@@ -29,12 +29,12 @@ class FlatPreState:
     def __init__(self, accounts: Mapping[bytes, Account]) -> None:
         self.accounts = accounts
         self._code_hashes: dict[bytes, int] = {}
-        self._leaves: dict[bytes, tuple[bytes, bytes]] = {}  # address -> (trie key, leaf)
-        # The layer the last root was made with, and the leaf (None: not in the trie) of
-        # every account it had written then, so that the next root recomputes only those
-        # written since (pre-Byzantium receipts take a root after every transaction).
+        # The layer the last root was made with, and the trie of the accounts with its writes
+        # then, so that the next root recomputes only those written since (pre-Byzantium
+        # receipts take a root after every transaction) and only the parts of the trie they
+        # are in.
         self._layer: OverlayAccountDB | None = None
-        self._written: dict[bytes, tuple[bytes, bytes] | None] = {}
+        self._trie = SplitTrie(())
         # Leaves computed ahead of the next root (see prepare), by address.
         self._ahead: dict[bytes, tuple[bytes, bytes] | None] = {}
 
@@ -77,9 +77,9 @@ class FlatPreState:
         """The root of these accounts with `layer`'s writes on top, as py-evm's trie has it:
         an account is in the trie if it exists or (py-evm's rule) has non-empty storage."""
         changed = layer.take_written()
-        if layer is not self._layer:  # the cache is another layer's: every written account
-            self._layer, self._written = layer, {}
+        if layer is not self._layer:  # the trie is another layer's: every written account
             changed |= {address for address, _ in layer.fields} | {address for address, _ in layer.slots}
+            self._layer, self._trie = layer, SplitTrie(map(self._leaf, self.accounts.keys() - changed))
         if changed:
             slots: dict[bytes, dict[int, int]] = defaultdict(dict)
             for (address, slot), value in layer.slots.items():
@@ -87,13 +87,15 @@ class FlatPreState:
                     slots[address][slot] = value
             for address in changed:
                 if address in self._ahead:
-                    self._written[address] = self._ahead[address]
+                    leaf = self._ahead[address]
                 else:
-                    self._written[address] = self._written_leaf(layer, address, slots.get(address, {}))
+                    leaf = self._written_leaf(layer, address, slots.get(address, {}))
+                if leaf is None:
+                    del self._trie[keccak(address)]
+                else:
+                    self._trie[leaf[0]] = leaf[1]
         self._ahead.clear()
-        items = [self._leaf(address) for address in self.accounts.keys() - self._written.keys()]
-        items += [leaf for leaf in self._written.values() if leaf is not None]
-        return Hash32(trie_root(items))
+        return Hash32(self._trie.root())
 
     def prepare(self, top: OverlayAccountDB, below: OverlayAccountDB) -> None:
         """Computes now the leaves of the accounts `top` wrote since the last call, so that the
@@ -133,13 +135,10 @@ class FlatPreState:
         return keccak(address), account
 
     def _leaf(self, address: bytes) -> tuple[bytes, bytes]:
-        """An untouched account's trie key and leaf, computed once per block."""
-        if address not in self._leaves:
-            account = self.accounts[address]
-            code_hash = self._code_hash(address, account).to_bytes(32, "big")
-            leaf = _encode(account.nonce, account.balance, _storage_root(account.storage), code_hash)
-            self._leaves[address] = (keccak(address), leaf)
-        return self._leaves[address]
+        """An untouched account's trie key and leaf."""
+        account = self.accounts[address]
+        code_hash = self._code_hash(address, account).to_bytes(32, "big")
+        return keccak(address), _encode(account.nonce, account.balance, _storage_root(account.storage), code_hash)
 
     def persist(self, layer: OverlayAccountDB) -> tuple[Hash32, MetaWitnessAPI]:
         """Nothing to write anywhere: the root, and an empty witness."""

@@ -3,12 +3,13 @@
 py-evm's HexaryTrie builds every node as Python lists, RLP-encodes and hashes it, and stores
 it in a dict, once per insertion; a block's roots only need the final root hash. The core
 builds the root from sorted pairs in one pass without keeping the trie, so each root here is
-one call into C: the keys and values cross as two bytes objects plus two offset arrays.
+one call into C: the keys and values cross as two bytes objects plus two offset arrays. Roots
+taken again after small changes (SplitTrie) keep one node per first nibble instead.
 The roots are those of trie.HexaryTrie for the same pairs (tests/test_trie.py checks this).
 """
 
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate
 from operator import itemgetter
 
@@ -24,6 +25,7 @@ MAX_KEY_LENGTH = 32
 # uint32_t offsets: array's "I" is 32 bits on every platform CPython supports, "L" otherwise
 _U32 = "I" if array("I").itemsize == 4 else "L"
 _by_key = itemgetter(0)
+_EMPTY_REF = b"\x80"  # an empty child, and an empty branch value: rlp(b"")
 
 
 def trie_root(items: Iterable[tuple[bytes, bytes]]) -> bytes:
@@ -32,6 +34,21 @@ def trie_root(items: Iterable[tuple[bytes, bytes]]) -> bytes:
     Keys must be distinct and at most 32 bytes, values non-empty (HexaryTrie treats setting
     an empty value as a deletion); anything else raises NativeError.
     """
+    root = ffi.new("uint8_t[32]")
+    _call("trie_root", items, lambda *packed: lib.pv_trie_root(*packed, root))
+    return bytes(root)
+
+
+def trie_node(items: Iterable[tuple[bytes, bytes]], depth: int) -> bytes:
+    """The reference a branch holds for the subtrie of items (at least one, sharing their first
+    `depth` nibbles): the node's encoding if under 32 bytes, else 0xa0 and its hash."""
+    ref, length = ffi.new("uint8_t[33]"), ffi.new("uint8_t *")
+    _call("trie_node", items, lambda *packed: lib.pv_trie_node(*packed, depth, ref, length))
+    return bytes(ref[0 : length[0]])
+
+
+def _call(name: str, items: Iterable[tuple[bytes, bytes]], native: Callable[..., int]) -> None:
+    """Sorts the pairs and passes them to the core as two bytes objects and two offset arrays."""
     pairs = sorted(items, key=_by_key)
     if not pairs:
         keys: Sequence[bytes] = ()
@@ -42,19 +59,52 @@ def trie_root(items: Iterable[tuple[bytes, bytes]]) -> bytes:
         key_offsets = array(_U32, accumulate(map(len, keys), initial=0))
         value_offsets = array(_U32, accumulate(map(len, values), initial=0))
     except OverflowError:
-        raise NativeError("trie_root: keys or values exceed 4 GiB in all") from None
-    root = ffi.new("uint8_t[32]")
-    status = lib.pv_trie_root(
+        raise NativeError(f"{name}: keys or values exceed 4 GiB in all") from None
+    status = native(
         b"".join(keys),
         ffi.from_buffer("uint32_t[]", key_offsets),
         b"".join(values),
         ffi.from_buffer("uint32_t[]", value_offsets),
         len(pairs),
-        root,
     )
     if status != lib.PV_OK:
-        raise NativeError(f"trie_root: {_diagnose(keys, values)}")
-    return bytes(root)
+        raise NativeError(f"{name}: {_diagnose(keys, values)}")
+
+
+class SplitTrie:
+    """A trie's root kept across changes to a few keys, as pre-Byzantium receipts need the state
+    root after every transaction: the keys are split by their first nibble and a part's node
+    is recomputed only when one of its keys changed. With keys in two parts or more, the root
+    is a branch of the parts' nodes; otherwise the whole trie is computed (a tiny one)."""
+
+    def __init__(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+        self.parts: list[dict[bytes, bytes]] = [{} for _ in range(16)]
+        self.refs = [_EMPTY_REF] * 16
+        self.changed = set(range(16))
+        for key, value in items:
+            self[key] = value
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        """Sets a key (non-empty, at most 32 bytes) to a non-empty value."""
+        if not key:
+            raise NativeError("trie: an empty key has no first nibble")
+        self.parts[key[0] >> 4][key] = value
+        self.changed.add(key[0] >> 4)
+
+    def __delitem__(self, key: bytes) -> None:
+        """Removes a key if present."""
+        part = key[0] >> 4 if key else 0
+        if self.parts[part].pop(key, None) is not None:
+            self.changed.add(part)
+
+    def root(self) -> bytes:
+        for part in self.changed:
+            items = self.parts[part]
+            self.refs[part] = trie_node(items.items(), 1) if items else _EMPTY_REF
+        self.changed.clear()
+        if sum(ref != _EMPTY_REF for ref in self.refs) < 2:  # the root is not a branch
+            return trie_root(pair for part in self.parts for pair in part.items())
+        return keccak(rlp_list(b"".join(self.refs) + _EMPTY_REF))
 
 
 # RLP by hand: pyrlp infers or checks the type of every item, which costs more than the roots
