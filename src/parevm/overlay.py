@@ -285,7 +285,8 @@ class OverlayAccountDB:
                 self._wipe(address)
         for (address, kind, slot), value, delta in writes:
             if kind == Kind.STORAGE:
-                self.set_storage(Address(address), slot, value)
+                self.stored.add(address)
+                self._put(self.slots, (address, slot), value)
             elif delta:
                 self._put(self.fields, (address, "balance"), (self.get_balance(address) + value) % UINT256)
             else:
