@@ -17,6 +17,7 @@ from eth.vm.base import VM
 from eth.vm.forks.byzantium import ByzantiumVM
 from eth_utils import ValidationError
 
+from .datastack import run_on_own_chunk
 from .forks import VMClass
 from .receipts import FastReceiptChecks, FastStatusReceipts, Receipts
 from .statedb import block_state_class, plain_state_class
@@ -49,7 +50,7 @@ def parevm_vm_class(base: VMClass, run: Callable[..., Any]) -> VMClass:
                 f"This VM instance must only work on block #{self.get_header().block_number}, "
                 f"but the target header has block #{base_header.block_number}"
             )
-        header, receipts, computations = run(self, transactions, base_header)
+        header, receipts, computations = run_on_own_chunk(lambda: run(self, transactions, base_header))
         if type(self).transaction_applied_hook is not VM.transaction_applied_hook:
             _announce(self, transactions, base_header, receipts, computations)
         return header, receipts, computations
@@ -86,6 +87,11 @@ def _announce(
 
 @functools.cache
 def plain_vm_class(base: VMClass) -> VMClass:
-    """`base` untouched but for reading BLOCKHASH from a block input's ancestors."""
+    """`base` untouched but for reading BLOCKHASH from a block input's ancestors, its block's
+    transactions on a frame-stack chunk of their own as in every mode (see datastack.py)."""
     state_class: type[StateAPI] = plain_state_class(base.get_state_class())
-    return type(base.__name__, (base,), {"_state_class": state_class})
+
+    def apply_all_transactions(self, transactions, base_header):  # type: ignore[no-untyped-def]
+        return run_on_own_chunk(lambda: base.apply_all_transactions(self, transactions, base_header))
+
+    return type(base.__name__, (base,), {"_state_class": state_class, "apply_all_transactions": apply_all_transactions})
