@@ -78,7 +78,7 @@ class FlatPreState:
         an account is in the trie if it exists or (py-evm's rule) has non-empty storage."""
         changed = layer.take_written()
         if layer is not self._layer:  # the trie is another layer's: every written account
-            changed |= {address for address, _ in layer.fields} | {address for address, _ in layer.slots}
+            changed |= {address for address, _ in layer.fields} | layer.stored
             self._layer, self._trie = layer, SplitTrie(map(self._leaf, self.accounts.keys() - changed))
         if changed:
             slots: dict[bytes, dict[int, int]] = defaultdict(dict)

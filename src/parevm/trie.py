@@ -92,10 +92,9 @@ class SplitTrie:
         self.changed.add(key[0] >> 4)
 
     def __delitem__(self, key: bytes) -> None:
-        """Removes a key if present."""
-        part = key[0] >> 4 if key else 0
-        if self.parts[part].pop(key, None) is not None:
-            self.changed.add(part)
+        """Removes a key if present (an empty key never is)."""
+        if key and self.parts[key[0] >> 4].pop(key, None) is not None:
+            self.changed.add(key[0] >> 4)
 
     def root(self) -> bytes:
         for part in self.changed:
