@@ -48,8 +48,8 @@ def _run_mode(path: str, mode: str, replays: int) -> None:
             pass
 
     class OneWorkerHere(ParallelExecutor):
-        def _run(self, core, vm, transactions, beside, stats):  # type: ignore[no-untyped-def]
-            worker.Worker(core, vm, type(vm).fork_state_class, transactions, Pickled()).run()
+        def _run(self, core, vm, reads, transactions, beside, stats):  # type: ignore[no-untyped-def]
+            worker.Worker(core, vm, reads, type(vm).fork_state_class, transactions, Pickled()).run()
             raise _Stop
 
     class SequentialPhase(SequentialExecutor):

@@ -65,3 +65,29 @@ def test_absorb_is_apply_of_the_write_set(below, above, tracked):
     for name in ("fields", "slots", "codes", "written"):
         assert getattr(absorbed, name) == getattr(applied, name), name
     assert not top.fields and not top.slots and not top.codes
+
+
+@settings(max_examples=100, deadline=None)
+@given(_writes, _writes)
+def test_a_copy_keeps_the_writes_and_none_of_the_later_ones(below, later):
+    """The parallel engine's workers read a copy of the committed layer while the commit's
+    roots move writes into the layer itself."""
+    layer, _ = _layers(below, [], False)
+    copy = layer.copy()
+    before = {name: dict(getattr(layer, name)) for name in ("fields", "slots", "codes")}
+    stored = set(layer.stored)
+    for name, *args in later:
+        getattr(layer, name)(*args)
+    assert {name: getattr(copy, name) for name in before} == before and copy.stored == stored
+    assert copy.base is layer.base
+
+
+def test_a_layer_with_open_checkpoints_is_not_copied():
+    layer = OverlayAccountDB(_Nothing())
+    layer.record()
+    try:
+        layer.copy()
+    except RuntimeError as refused:
+        assert "checkpoints" in str(refused)
+    else:
+        raise AssertionError("copied a layer with open checkpoints")

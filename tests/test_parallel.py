@@ -21,6 +21,7 @@ from parevm.workloads import FUNDS, dynamic_fee_transaction, key, mine
 from parevm.workloads.chain import CHAIN_ID
 
 from .blocks import CONTRACTS, address_of, genesis, load, transfers_to
+from .conftest import MAINNET, require
 
 
 def same_result(block, executor):
@@ -263,6 +264,44 @@ def test_a_rerun_first_rolls_back_what_the_lost_run_committed(monkeypatch, tmp_p
     result = same_result(_big_block(), ParallelExecutor(2, min_txs=0, parent_works=False))
     assert result.stats.retries and "worker lost" in result.stats.retries[0]
     assert len(committed) > 300  # the lost run had committed transactions, since rolled back
+
+
+PRE_BYZANTIUM = MAINNET / "4330482.json.gz"  # Spurious Dragon, 237 transactions
+
+
+@pytest.mark.parametrize("parent_works", [False, True], ids=["forked-workers", "parent-worker"])
+def test_pre_byzantium_commit_beside_the_workers(parent_works):
+    """Receipts then hold the state root after their transaction: the commit takes those
+    roots beside the workers, each moving its writes down into the committed layer, while
+    the workers (the parent's own too) read the block's state as it was before them."""
+    block = load_block_file(require(PRE_BYZANTIUM))
+    result = same_result(block, ParallelExecutor(2, min_txs=0, parent_works=parent_works))
+    assert result.stats.parallel and result.stats.phases["commit_beside"] > 0
+
+
+def test_a_pre_byzantium_rerun_rolls_back_the_roots_taken(monkeypatch, tmp_path):
+    """A lost run's commit took roots, which moved its writes below the top layer: clearing
+    the top is not enough to start again from before the transactions."""
+    from parevm.commit import OrderedCommit
+
+    committed = []
+    add = OrderedCommit.add
+
+    def counted(self, outcome):
+        committed.append(self.count)
+        add(self, outcome)
+
+    monkeypatch.setattr(OrderedCommit, "add", counted)
+
+    def die_late():
+        time.sleep(0.5)  # the parent commits what lies below meanwhile
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    _once_in_a_worker(monkeypatch, tmp_path / "hit", die_late, at=200)
+    block = load_block_file(require(PRE_BYZANTIUM))
+    result = same_result(block, ParallelExecutor(2, min_txs=0, parent_works=False))
+    assert result.stats.retries and "worker lost" in result.stats.retries[0]
+    assert len(committed) > len(block.transactions)  # the lost run had committed some
 
 
 def _region_lost_once(monkeypatch, flag, in_parent):

@@ -31,6 +31,18 @@ class BlockAccountDB(OverlayAccountDB, AccountDatabaseAPI):
         self.committed.absorb(self)
         self.warm.clear()
 
+    def roll_back_to(self, committed: OverlayAccountDB) -> None:
+        """Drops every write since `committed` was copied from the committed layer: a parallel
+        run that failed may have taken roots, which moved its commit below."""
+        self.clear()
+        self.committed = self.base = committed
+
+    @property
+    def roots_keep_layers(self) -> bool:
+        """Whether a root leaves everything below the committed layer as it was: a block
+        input's flat pre-state does; a chain's trie takes the committed writes in."""
+        return isinstance(self.pre, FlatPreState)
+
     @property
     def state_root(self) -> Hash32:
         """The root as of the last make_state_root or persist, as py-evm's AccountDB has it."""

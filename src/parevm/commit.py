@@ -9,6 +9,7 @@ so that by the time the block is done little of the serial part is left.
 from collections.abc import Callable, Mapping, Sequence
 
 from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, VirtualMachineAPI
+from eth.vm.forks.byzantium import ByzantiumVM
 
 from .core import Core, Write
 from .outcome import Outcome
@@ -46,6 +47,7 @@ class OrderedCommit:
         self.count = 0  # transactions committed
         self.final: list[int] = []  # per transaction, the incarnation the core made final
         self.prepared = 0  # transactions committed when leaves were last computed ahead
+        self.root_per_receipt = not isinstance(vm, ByzantiumVM)  # nothing left for ahead
 
     def add(self, outcome: Outcome) -> None:
         """Commits the next transaction, whose final outcome this is."""
@@ -85,8 +87,9 @@ class OrderedCommit:
     def prepare_root(self) -> None:
         """Beside the workers, every _AHEAD transactions committed: the leaves of the accounts
         written so far, computed ahead of the block's state root (BlockAccountDB.prepare_root),
-        so that little of the root is left for the serial tail after the workers."""
-        if self.count - self.prepared >= _AHEAD:
+        so that little of the root is left for the serial tail after the workers. Before
+        Byzantium each receipt takes the root itself."""
+        if self.count - self.prepared >= _AHEAD and not self.root_per_receipt:
             self.vm.state._account_db.prepare_root()  # type: ignore[attr-defined]
             self.prepared = self.count
 

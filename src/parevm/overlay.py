@@ -116,6 +116,15 @@ class OverlayAccountDB:
         self.codes.clear()
         self.stored.clear()
 
+    def copy(self) -> "OverlayAccountDB":
+        """A layer over the same base holding the same writes, none of them journaled."""
+        if self._marks:
+            raise RuntimeError("a layer with open checkpoints cannot be copied")
+        layer = OverlayAccountDB(self.base)
+        layer.fields, layer.slots, layer.codes = dict(self.fields), dict(self.slots), dict(self.codes)
+        layer.stored = set(self.stored)
+        return layer
+
     def take_written(self) -> set[bytes]:
         """The addresses written since the last call (the first call: every address this
         layer holds), for roots computed incrementally. Only layers asked keep the record,

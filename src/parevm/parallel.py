@@ -25,6 +25,7 @@ from .core import CapacityError, Core, RegionLost, pause
 from .errors import ParevmError
 from .frames import Inbox, Outbox
 from .outcome import Outcome
+from .overlay import OverlayAccountDB
 from .sequential import Executed, ParevmExecutor, SequentialExecutor
 from .stats import ExecutionStats
 from .worker import PASSED_ON, Worker
@@ -53,8 +54,9 @@ class ParallelExecutor(ParevmExecutor):
     keys: keep each transaction's final read and write keys in the stats (for analysis).
     parent_works: whether the parent is one of the workers (it forks one fewer and commits
     between its own tasks) rather than forking them all and committing beside them; by default
-    when no core is left for it. The commit runs beside the workers from Byzantium on, and
-    after them before (receipts then hold state roots).
+    when no core is left for it. The commit runs beside the workers, except for a block before
+    Byzantium over a chain's trie, whose per-receipt roots take the writes into the trie: after
+    them there.
     `log` holds the stats of every block executed since its reader last cleared it.
     """
 
@@ -131,22 +133,27 @@ class ParallelExecutor(ParevmExecutor):
         base_header: BlockHeaderAPI,
         stats: ExecutionStats,
     ) -> tuple[list[Outcome], OrderedCommit]:
-        """One parallel run of the block, committed. From Byzantium on the workers make the
-        receipts, so the commit may run beside them; before, receipts hold state roots, and it
-        runs after them.
+        """One parallel run of the block, committed beside the workers: from Byzantium on
+        they make the receipts; before, each receipt holds the state root after its
+        transaction, which the commit takes beside them wherever that leaves what they read
+        as it is (see below). A chain's trie takes the commit's writes in at each root: there
+        the commit runs after them.
 
         The state's changes so far are locked first, as py-evm locks them before each
-        transaction: its top layer then holds the commit's writes alone, the workers read the
-        layer below (the parent's own worker too, while the commit writes above it), and a
-        retry drops what a lost run committed by clearing the top. (A snapshot would journal
-        every write the commit makes; on 2,000 transfers that journal, freed at the end, made
-        the state root's work 60-70 ms slower, in fresh memory's page faults.)"""
+        transaction: its top layer then holds the commit's writes alone. The workers read a
+        copy of the layer below (the parent's own worker too, while the commit writes above
+        it), since a root moves the commit's writes down into that layer; a retry drops what
+        a lost run committed by putting the copy back. (A snapshot would journal every write
+        the commit makes; on 2,000 transfers that journal, freed at the end, made the state
+        root's work 60-70 ms slower, in fresh memory's page faults.)"""
         commit = OrderedCommit(vm, transactions, base_header, core.tx_writes, core.code_get)
-        beside = commit if isinstance(vm, ByzantiumVM) else None
         vm.state.lock_changes()
+        accounts = vm.state._account_db  # type: ignore[attr-defined]
+        reads = accounts.committed.copy()
+        beside = commit if isinstance(vm, ByzantiumVM) or accounts.roots_keep_layers else None
         try:
             started = time.perf_counter()
-            latest = self._run(core, vm, transactions, beside, stats)
+            latest = self._run(core, vm, reads, transactions, beside, stats)
             stats.phases["parallel"] = time.perf_counter() - started
             stats.record_core(core)
             started = time.perf_counter()
@@ -155,8 +162,7 @@ class ParallelExecutor(ParevmExecutor):
             if commit.count != len(transactions):
                 raise EngineError(f"the block is done, but transaction {commit.count} could not be committed")
         except (KzgSetupNeeded, CapacityError, WorkerLost, RegionLost):
-            # the re-run starts before the transactions
-            vm.state._account_db.clear()  # type: ignore[attr-defined]
+            accounts.roll_back_to(reads)  # the re-run starts before the transactions
             raise
         return [latest[tx][1] for tx in range(len(transactions))], commit
 
@@ -164,6 +170,7 @@ class ParallelExecutor(ParevmExecutor):
         self,
         core: Core,
         vm: VirtualMachineAPI,
+        reads: OverlayAccountDB,
         transactions: Sequence[SignedTransactionAPI],
         beside: OrderedCommit | None,
         stats: ExecutionStats,
@@ -185,7 +192,7 @@ class ParallelExecutor(ParevmExecutor):
 
                 def work() -> None:
                     os.close(read)
-                    Worker(core, vm, state_class, transactions, Outbox(write)).run()
+                    Worker(core, vm, reads, state_class, transactions, Outbox(write)).run()
 
                 pid = fork_bound(work)
                 os.close(write)
@@ -193,7 +200,7 @@ class ParallelExecutor(ParevmExecutor):
             self.worker_pids = list(readers.values())
             intake = _Intake(readers, core, beside, stats, self.stall_seconds)
             if self.parent_works:
-                _work(Worker(core, vm, state_class, transactions, _Delivery(intake.latest)), intake)
+                _work(Worker(core, vm, reads, state_class, transactions, _Delivery(intake.latest)), intake)
             while intake.open():
                 if not intake.take(self.stall_seconds):
                     intake.check_stall()

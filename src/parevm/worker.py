@@ -22,6 +22,7 @@ from eth_utils import ValidationError
 from .core import SPINS, CapacityError, Core, RegionLost, Task, TaskKind, pause
 from .crypto import KzgSetupNeeded, refuse_kzg_loading
 from .outcome import Outcome
+from .overlay import Reads
 from .statedb import AncestorLookup, StorageCollision
 from .stats import WORKER_TIMES
 from .txview import BaseReads, Blocked, TrackingAccountDB, lazy_sender
@@ -157,14 +158,13 @@ class Worker:
         self,
         core: Core,
         vm: VirtualMachineAPI,
+        accounts: Reads,
         fork_state_class: type[StateAPI],
         transactions: Sequence[SignedTransactionAPI],
         results: "Results",
     ) -> None:
         self.core = core
-        # The state as the block's transactions start: the layer below the commit's writes,
-        # which the parent makes beside its own worker (parallel.py locks the changes before).
-        self.accounts = vm.state._account_db.committed  # type: ignore[attr-defined]
+        self.accounts = accounts  # the state as the block's transactions start
         # From Byzantium on a receipt holds a status, not a state root, so the worker can
         # make its fields; the commit then only sets the cumulative gas (see Outcome.receipt).
         self.receipt_maker = type(vm) if isinstance(vm, ByzantiumVM) else None  # FastStatusReceipts
