@@ -242,9 +242,10 @@ def _same_result_with_a_stopped_worker():
         watchdog.cancel()
 
 
-def test_a_rerun_first_rolls_back_what_the_lost_run_committed(monkeypatch, tmp_path):
-    """The parent commits beside the workers: when a worker is lost late in the block, most of
-    it is already applied to the block's state, and the re-run must start from before it."""
+def _lost_late(monkeypatch, tmp_path, block, at):
+    """Runs `block` on 2 forked workers, one of which dies once it has started transaction
+    `at` and waited while the parent committed what lies below; the commits the parent
+    made, counted over both runs (same_result checks the outcome)."""
     from parevm.commit import OrderedCommit
 
     committed = []
@@ -260,10 +261,17 @@ def test_a_rerun_first_rolls_back_what_the_lost_run_committed(monkeypatch, tmp_p
         time.sleep(0.5)  # the parent commits what lies below meanwhile
         os.kill(os.getpid(), signal.SIGKILL)
 
-    _once_in_a_worker(monkeypatch, tmp_path / "hit", die_late, at=250)
-    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0, parent_works=False))
+    _once_in_a_worker(monkeypatch, tmp_path / "hit", die_late, at=at)
+    result = same_result(block, ParallelExecutor(2, min_txs=0, parent_works=False))
     assert result.stats.retries and "worker lost" in result.stats.retries[0]
-    assert len(committed) > 300  # the lost run had committed transactions, since rolled back
+    return len(committed)
+
+
+def test_a_rerun_first_rolls_back_what_the_lost_run_committed(monkeypatch, tmp_path):
+    """The parent commits beside the workers: when a worker is lost late in the block, most of
+    it is already applied to the block's state, and the re-run must start from before it."""
+    # the lost run had committed transactions, since rolled back
+    assert _lost_late(monkeypatch, tmp_path, _big_block(), at=250) > 300
 
 
 PRE_BYZANTIUM = MAINNET / "4330482.json.gz"  # Spurious Dragon, 237 transactions
@@ -282,26 +290,8 @@ def test_pre_byzantium_commit_beside_the_workers(parent_works):
 def test_a_pre_byzantium_rerun_rolls_back_the_roots_taken(monkeypatch, tmp_path):
     """A lost run's commit took roots, which moved its writes below the top layer: clearing
     the top is not enough to start again from before the transactions."""
-    from parevm.commit import OrderedCommit
-
-    committed = []
-    add = OrderedCommit.add
-
-    def counted(self, outcome):
-        committed.append(self.count)
-        add(self, outcome)
-
-    monkeypatch.setattr(OrderedCommit, "add", counted)
-
-    def die_late():
-        time.sleep(0.5)  # the parent commits what lies below meanwhile
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    _once_in_a_worker(monkeypatch, tmp_path / "hit", die_late, at=200)
     block = load_block_file(require(PRE_BYZANTIUM))
-    result = same_result(block, ParallelExecutor(2, min_txs=0, parent_works=False))
-    assert result.stats.retries and "worker lost" in result.stats.retries[0]
-    assert len(committed) > len(block.transactions)  # the lost run had committed some
+    assert _lost_late(monkeypatch, tmp_path, block, at=200) > len(block.transactions)
 
 
 def _region_lost_once(monkeypatch, flag, in_parent):
