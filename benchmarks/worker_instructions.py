@@ -49,7 +49,7 @@ def _run_mode(path: str, mode: str, replays: int) -> None:
 
     class OneWorkerHere(ParallelExecutor):
         def _run(self, core, vm, reads, transactions, beside, stats):  # type: ignore[no-untyped-def]
-            worker.Worker(core, vm, reads, type(vm).fork_state_class, transactions, Pickled()).run()
+            worker.Worker(core, vm, reads, worker.parallel_state_class(type(vm).fork_state_class), transactions, Pickled()).run()
             raise _Stop
 
     class SequentialPhase(SequentialExecutor):

@@ -28,7 +28,7 @@ from .outcome import Outcome
 from .overlay import OverlayAccountDB
 from .sequential import Executed, ParevmExecutor, SequentialExecutor
 from .stats import ExecutionStats
-from .worker import PASSED_ON, Worker
+from .worker import PASSED_ON, Worker, parallel_state_class
 
 
 MIN_TXS = 8  # below it a block runs sequentially by default
@@ -183,7 +183,9 @@ class ParallelExecutor(ParevmExecutor):
         daemonic processes (process pools, cluster workers), which multiprocessing forbids
         to have children.
         """
-        state_class = type(vm).fork_state_class  # type: ignore[attr-defined]
+        # Made here, once per fork for the whole process: a worker forked per block would
+        # make the classes again each time (1 ms, before its first transaction).
+        state_class = parallel_state_class(type(vm).fork_state_class)  # type: ignore[attr-defined]
         readers: dict[Inbox, int] = {}
         stats.worker_seconds.clear()  # the account of the attempt that gives the result
         try:

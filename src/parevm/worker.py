@@ -159,7 +159,7 @@ class Worker:
         core: Core,
         vm: VirtualMachineAPI,
         accounts: Reads,
-        fork_state_class: type[StateAPI],
+        state_class: type[StateAPI],
         transactions: Sequence[SignedTransactionAPI],
         results: "Results",
     ) -> None:
@@ -171,7 +171,7 @@ class Worker:
         self.transactions = transactions
         self.targets = [transaction.to for transaction in transactions]
         self.results = results
-        self.state_class = parallel_state_class(fork_state_class)
+        self.state_class = state_class  # parallel_state_class's, made in the parent (see _run)
         self.context = vm.state.execution_context
         self.ancestors = getattr(vm.state, "ancestors", None)
         self.code_cache: dict[bytes, bytes] = {}
