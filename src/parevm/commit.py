@@ -47,7 +47,7 @@ class OrderedCommit:
         self.count = 0  # transactions committed
         self.final: list[int] = []  # per transaction, the incarnation the core made final
         self.prepared = 0  # transactions committed when leaves were last computed ahead
-        self.root_per_receipt = not isinstance(vm, ByzantiumVM)  # nothing left for ahead
+        self.root_per_receipt = not isinstance(vm, ByzantiumVM)  # receipts hold state roots
 
     def add(self, outcome: Outcome) -> None:
         """Commits the next transaction, whose final outcome this is."""
@@ -89,7 +89,7 @@ class OrderedCommit:
         written so far, computed ahead of the block's state root (BlockAccountDB.prepare_root),
         so that little of the root is left for the serial tail after the workers. Before
         Byzantium each receipt takes the root itself."""
-        if self.count - self.prepared >= _AHEAD and not self.root_per_receipt:
+        if not self.root_per_receipt and self.count - self.prepared >= _AHEAD:
             self.vm.state._account_db.prepare_root()  # type: ignore[attr-defined]
             self.prepared = self.count
 
