@@ -51,6 +51,8 @@ int pv_code_put(pv_core *c, const uint8_t hash[32], const uint8_t *code, uint32_
 int pv_code_get(pv_core *c, const uint8_t hash[32], uint8_t *out, uint32_t cap, uint32_t *len);
 
 int pv_sched_next_task(pv_core *c, pv_task *out);
+#define PV_FIRST_MAX ...
+int pv_sched_execute_first(pv_core *c, const uint32_t *txs, uint32_t n);
 int pv_sched_add_dependency(pv_core *c, uint32_t tx, uint32_t blocking_tx);
 int pv_sched_finish_execution(pv_core *c, uint32_t tx, uint32_t incarnation, int wrote_new_key,
                               pv_task *next);

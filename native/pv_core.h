@@ -128,6 +128,13 @@ int pv_code_get(pv_core *c, const uint8_t hash[32], uint8_t *out, uint32_t cap, 
  * lowest index first. Incarnations start at 0. A worker loops on next_task until it gets
  * PV_TASK_DONE; PV_TASK_NONE means "nothing now, ask again". */
 int pv_sched_next_task(pv_core *c, pv_task *out);
+/* Transactions whose first incarnation next_task hands out before anything else, in this
+ * order; the sweep then passes over them. A long transaction late in the block, reached in
+ * order, would run alone at the end while the other workers idle. Speculative like any
+ * execution: validation re-runs one that read what a lower transaction writes. At most
+ * PV_FIRST_MAX, each below txs (else PV_EINVAL); only before the first task (else PV_ESTATE). */
+#define PV_FIRST_MAX 16
+int pv_sched_execute_first(pv_core *c, const uint32_t *txs, uint32_t n);
 /* tx (EXECUTING) read an ESTIMATE of blocking_tx < tx. 1: tx now waits, drop its task; it is
  * handed out again once blocking_tx finishes executing. 0: blocking_tx has already executed,
  * re-run the execution now. */

@@ -79,6 +79,9 @@ struct pv_core {
         atomic_uint done_marker;
         atomic_ullong decrease_cnt;
         atomic_uint commit_idx; /* the lowest transaction not yet committed */
+        atomic_uint first_idx;  /* the next of `first` to hand out */
+        uint32_t n_first;       /* set before any task is taken */
+        uint32_t first[PV_FIRST_MAX];
     } sched;
     struct {
         atomic_ullong executions;

@@ -8,7 +8,13 @@
  *
  * The ordered commit runs beside the workers (pv_sched_try_commit): a transaction whose lower
  * transactions are all committed is committed once its last incarnation has executed and its
- * reads still hold; no task runs or aborts it after that. */
+ * reads still hold; no task runs or aborts it after that.
+ *
+ * Transactions given first (pv_sched_execute_first) are handed out before both sweeps; the
+ * execution sweep passes over them as over any transaction not ready to execute, and the
+ * validation sweep validates them in their turn. */
+#include <string.h>
+
 #include "pv_layout.h"
 
 enum { READY_TO_EXECUTE = 0, EXECUTING = 1, EXECUTED = 2, ABORTING = 3, COMMITTING = 4, COMMITTED = 5 };
@@ -127,11 +133,47 @@ PV_MUST_CHECK static int next_version_to_validate(pv_core *c, pv_task *task)
     return PV_OK;
 }
 
+int pv_sched_execute_first(pv_core *c, const uint32_t *txs, uint32_t n)
+{
+    if (c == NULL || (txs == NULL && n > 0) || n > PV_FIRST_MAX)
+        return PV_EINVAL;
+    for (uint32_t i = 0; i < n; i++)
+        if (txs[i] >= c->limits.txs)
+            return PV_EINVAL;
+    if (atomic_load(&c->sched.execution_idx) != 0 || atomic_load(&c->sched.validation_idx) != 0 ||
+        atomic_load(&c->sched.first_idx) != 0 || c->sched.n_first != 0)
+        return PV_ESTATE;
+    memcpy(c->sched.first, txs, n * sizeof *txs);
+    c->sched.n_first = n;
+    return PV_OK;
+}
+
+/* The next transaction given first, if one is left and still to run (1 and its execution
+ * task), else 0 (or PV_ELOST). */
+PV_MUST_CHECK static int next_first(pv_core *c, pv_task *task)
+{
+    while (atomic_load(&c->sched.first_idx) < c->sched.n_first) {
+        uint32_t i = atomic_fetch_add(&c->sched.first_idx, 1);
+        if (i >= c->sched.n_first)
+            break;
+        atomic_fetch_add(&c->sched.num_active_tasks, 1);
+        int rc = try_incarnate(c, c->sched.first[i], task);
+        if (rc != 1)
+            finish_task(c);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 int pv_sched_next_task(pv_core *c, pv_task *out)
 {
     if (c == NULL || out == NULL)
         return PV_EINVAL;
     set_task(out, PV_TASK_NONE, 0, 0);
+    int first = next_first(c, out);
+    if (first != 0)
+        return first < 0 ? first : PV_OK;
     /* A transaction the sweep passes over (committed beside the workers, executing, waiting)
      * is no reason to idle: go on to the next one. Each round moves an index up, until one
      * gives a task or the sweep chosen is past the block. */

@@ -4,7 +4,7 @@ blocks run by several processes are in tests/test_core_model.py."""
 
 import pytest
 
-from parevm.core import CapacityError, Core, Key, ReadResult, Task, TaskKind, Write
+from parevm.core import FIRST_MAX, CapacityError, Core, Key, ReadResult, Task, TaskKind, Write
 from parevm.native import Kind, NativeError
 
 ADDRESS = bytes(range(20))
@@ -191,3 +191,17 @@ def test_scheduler_hands_out_tasks_lowest_first(core):
     assert core.done()
     stats = core.stats()
     assert (stats["executions"], stats["validations"], stats["failed_validations"]) == (9, 9, 1)
+
+
+def test_transactions_given_first_are_handed_out_first(core):
+    with pytest.raises(NativeError):
+        core.execute_first([8])  # no tx 8
+    with pytest.raises(NativeError):
+        core.execute_first([0] * (FIRST_MAX + 1))
+    core.execute_first([6, 2])
+    assert [core.next_task() for _ in range(4)] == [
+        (TaskKind.EXECUTE, 6, 0), (TaskKind.EXECUTE, 2, 0), (TaskKind.EXECUTE, 0, 0), (TaskKind.EXECUTE, 1, 0),
+    ]
+    assert core.next_task() == (TaskKind.EXECUTE, 3, 0)  # the sweep passes over 2
+    with pytest.raises(NativeError):
+        core.execute_first([5])  # tasks were taken

@@ -5,14 +5,15 @@ import os
 import signal
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from eth_utils import ValidationError
 
-from parevm import load_block_file
+from parevm import load_block_file, parallel
 from parevm.replay import replay
 from parevm.sequential import SequentialExecutor
-from parevm.parallel import EngineError, ParallelExecutor
+from parevm.parallel import EngineError, ParallelExecutor, long_first
 from parevm.blockinput import Account
 from parevm.forks import FORKS
 from parevm.native import Kind
@@ -472,6 +473,50 @@ def test_pre_byzantium_receipts_hold_each_transactions_state_root(executor):
     block = load(mine(pre, transactions, fork="SpuriousDragon"))
     result = same_result(block, executor)
     assert result.check_json() == {"gas_used": True, "logs_bloom": True, "receipts_root": True, "state_root": True}
+
+
+def _ending_long(contract: str, seed: int):
+    """20 calls of a contract with gas for one, then one with a gas limit of 2,000,000: a
+    long transaction, by what is known before it runs. "slots" gives each its own slot
+    (independent); "counter" makes each depend on the one before."""
+    senders = [key(seed, b"sender", i) for i in range(21)]
+    txs = [
+        dynamic_fee_transaction(
+            sender, 0, address_of(contract), data=i.to_bytes(32, "big"), gas=2_000_000 if i == 20 else 60_000
+        )
+        for i, sender in enumerate(senders)
+    ]
+    return load(mine(genesis(21, seed, None, 0), txs))
+
+
+def test_a_long_transaction_late_in_the_block_runs_first():
+    result = same_result(_ending_long("slots", 11), ParallelExecutor(2, min_txs=0))
+    assert result.stats.first == [20]
+    assert result.stats.reexecutions == 0  # independent: its early run stands
+
+
+def test_a_transaction_run_first_that_reads_a_lower_write_runs_again(monkeypatch):
+    """One worker, with the last counter call given first: it runs before the 20 below it,
+    reads the counter they all increment, and must run once more (in order, none would)."""
+    block = _ending_long("counter", 12)
+    assert replay(block, ParallelExecutor(1, min_txs=0)).stats.reexecutions == 0
+    monkeypatch.setattr(parallel, "long_first", lambda transactions, workers: [20])
+    result = same_result(block, ParallelExecutor(1, min_txs=0))
+    assert result.stats.first == [20]
+    assert result.stats.reexecutions == 1
+    assert result.state_diff[address_of("counter")].storage == {0: 21}
+
+
+def test_long_first_picks_by_gas_limit_leaving_one_worker_in_order():
+    def limits(*gas):
+        return [SimpleNamespace(gas=g) for g in gas]
+
+    assert long_first(limits(*[60_000] * 20, 2_000_000), 2) == [20]  # 2,000,000 >= 3,200,000 / 8
+    assert long_first(limits(*[60_000] * 20, 2_000_000), 1) == []  # one worker: nothing to gain
+    assert long_first(limits(*[60_000] * 20), 2) == []  # all alike: none is long
+    mixed = limits(1_000_000, 50_000, 3_000_000, 3_000_000, 50_000)
+    assert long_first(mixed, 2) == [2]  # the longest; the lower index among equals
+    assert long_first(mixed, 4) == [2, 3, 0]
 
 
 def test_a_serial_chain_waits_instead_of_reexecuting():

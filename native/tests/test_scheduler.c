@@ -394,16 +394,71 @@ static void test_the_sweep_passes_over_a_committed_transaction(void)
     free(c);
 }
 
-static void test_one_worker_runs_the_block(void)
+static void test_transactions_given_first_run_first(void)
 {
-    pv_core *c = core_new(BLOCK_LIMITS.txs, BLOCK_LIMITS.keys, BLOCK_LIMITS.entries,
-                          BLOCK_LIMITS.reads, BLOCK_LIMITS.code_bytes);
-    CHECK(worker(c) == PV_OK);
-    check_block(c);
+    pv_core *c = core_new(4, 1, 1, 1, 0);
+    const uint32_t first[] = {3, 1};
+    pv_task next;
+    CHECK(pv_sched_execute_first(c, first, 2) == PV_OK);
+    CHECK(pv_sched_execute_first(c, first, 1) == PV_ESTATE); /* given once */
+    CHECK(is_task(next_task(c), PV_TASK_EXECUTE, 3, 0));
+    CHECK(is_task(next_task(c), PV_TASK_EXECUTE, 1, 0));
+    CHECK(is_task(next_task(c), PV_TASK_EXECUTE, 0, 0));
+    CHECK(is_task(next_task(c), PV_TASK_EXECUTE, 2, 0)); /* the sweep passes over 1 */
+    CHECK(next_task(c).kind == PV_TASK_NONE);            /* and over 3 */
+    for (uint32_t tx = 4; tx-- > 0;) {
+        CHECK(pv_sched_finish_execution(c, tx, 0, 1, &next) == PV_OK);
+        CHECK(next.kind == PV_TASK_NONE);
+    }
+    for (uint32_t tx = 0; tx < 4; tx++) { /* validated in their turn */
+        CHECK(is_task(next_task(c), PV_TASK_VALIDATE, tx, 0));
+        CHECK(pv_sched_finish_validation(c, tx, 0, &next) == PV_OK);
+    }
+    CHECK(next_task(c).kind == PV_TASK_DONE);
+    pv_stats stats;
+    pv_stats_get(c, &stats);
+    CHECK(stats.executions == 4);
     free(c);
 }
 
-/* Four workers, and the parent committing in order beside them. */
+static void test_transactions_given_first_are_checked(void)
+{
+    pv_core *c = core_new(4, 1, 1, 1, 0);
+    uint32_t many[PV_FIRST_MAX + 1] = {0};
+    const uint32_t beyond[] = {1, 4};
+    CHECK(pv_sched_execute_first(NULL, many, 1) == PV_EINVAL);
+    CHECK(pv_sched_execute_first(c, NULL, 1) == PV_EINVAL);
+    CHECK(pv_sched_execute_first(c, many, PV_FIRST_MAX + 1) == PV_EINVAL);
+    CHECK(pv_sched_execute_first(c, beyond, 2) == PV_EINVAL);
+    CHECK(is_task(next_task(c), PV_TASK_EXECUTE, 0, 0));
+    CHECK(pv_sched_execute_first(c, many, 1) == PV_ESTATE); /* a task was taken */
+    free(c);
+}
+
+/* Given first in the fake block, where each transaction reads what the one before wrote: the
+ * early runs read stale values and must be re-run. */
+static const uint32_t BLOCK_FIRST[] = {TXS - 1, TXS / 2, 3};
+
+static void test_one_worker_runs_the_block(void)
+{
+    for (int given_first = 0; given_first < 2; given_first++) {
+        pv_core *c = core_new(BLOCK_LIMITS.txs, BLOCK_LIMITS.keys, BLOCK_LIMITS.entries,
+                              BLOCK_LIMITS.reads, BLOCK_LIMITS.code_bytes);
+        if (given_first)
+            CHECK(pv_sched_execute_first(c, BLOCK_FIRST, 3) == PV_OK);
+        CHECK(worker(c) == PV_OK);
+        check_block(c);
+        if (given_first) {
+            pv_stats stats;
+            pv_stats_get(c, &stats);
+            CHECK(stats.failed_validations >= 3);
+        }
+        free(c);
+    }
+}
+
+/* Four workers, and the parent committing in order beside them; every other round with
+ * transactions given first. */
 static void test_four_processes_run_the_block(void)
 {
     enum { WORKERS = 4, ROUNDS = 5 };
@@ -416,6 +471,8 @@ static void test_four_processes_run_the_block(void)
     for (int round = 0; round < ROUNDS; round++) {
         CHECK(pv_core_init(region, size, &BLOCK_LIMITS) == PV_OK);
         pv_core *c = pv_core_at(region);
+        if (round % 2)
+            CHECK(pv_sched_execute_first(c, BLOCK_FIRST, 3) == PV_OK);
         int start[2]; /* the workers start together, when the parent writes to this pipe */
         CHECK(pipe(start) == 0);
         pid_t pids[WORKERS];
@@ -457,6 +514,8 @@ int main(void)
     RUN(test_calls_out_of_turn_are_errors);
     RUN(test_commit_goes_in_order_and_aborts_a_stale_read);
     RUN(test_the_sweep_passes_over_a_committed_transaction);
+    RUN(test_transactions_given_first_run_first);
+    RUN(test_transactions_given_first_are_checked);
     RUN(test_one_worker_runs_the_block);
     RUN(test_four_processes_run_the_block);
     return REPORT();

@@ -21,6 +21,7 @@ from ._native import ffi, lib
 from .native import Key, NativeError, key_bytes, key_from_bytes
 
 
+FIRST_MAX = lib.PV_FIRST_MAX  # transactions a block may give the scheduler to execute first
 SPINS = 2000  # rounds of a wait that yield the core before it sleeps (about 2.6 ms here)
 _SLEEP = 0.0005
 
@@ -331,6 +332,11 @@ class Core:
         """The next task; kind NONE means "nothing now, ask again", DONE ends the worker."""
         _check(lib.pv_sched_next_task(self._core, self._task), "next_task")
         return _task(self._task)
+
+    def execute_first(self, txs: Sequence[int]) -> None:
+        """Hands out these transactions' first incarnations before the in-order sweep, in this
+        order (at most FIRST_MAX, before any task is taken: see pv_sched_execute_first)."""
+        _check(lib.pv_sched_execute_first(self._core, list(txs), len(txs)), "execute_first")
 
     def add_dependency(self, tx: int, blocking: int) -> bool:
         """tx read an ESTIMATE of blocking: True if tx now waits (drop the task), False if

@@ -1,7 +1,8 @@
 """The parallel executor: Block-STM over worker processes forked per block, sharing the native core.
 
-Per block: map a shared region, fork the workers (they inherit the prepared pre-state), collect
-each incarnation's Outcome from their pipes and commit in order as transactions become final,
+Per block: map a shared region, give the scheduler the long transactions to start first
+(long_first), fork the workers (they inherit the prepared pre-state), collect each
+incarnation's Outcome from their pipes and commit in order as transactions become final,
 until the scheduler is done. Where no core is left for the parent, it is one of the workers
 and commits between its own tasks, rather than wait on the others and commit after them. A
 worker that dies or stalls costs a re-run of the block, never a wrong or hung result; capacity
@@ -21,7 +22,7 @@ from eth.vm.forks.byzantium import ByzantiumVM
 from .children import fork_bound
 from .commit import OrderedCommit
 from .crypto import KzgSetupNeeded, kzg_setup_loaded, load_kzg_setup
-from .core import CapacityError, Core, RegionLost, pause
+from .core import FIRST_MAX, CapacityError, Core, RegionLost, pause
 from .errors import ParevmError
 from .frames import Inbox, Outbox
 from .outcome import Outcome
@@ -32,6 +33,23 @@ from .worker import PASSED_ON, Worker, parallel_state_class
 
 
 MIN_TXS = 8  # below it a block runs sequentially by default
+LONG_SHARE = 4  # a transaction is long if its gas limit is 1/(LONG_SHARE * workers) of the block's
+
+
+def long_first(transactions: Sequence[SignedTransactionAPI], workers: int) -> list[int]:
+    """The transactions to start before the in-order sweep, longest first: reached in order
+    near the end of the block, a long one runs alone while the other workers idle (mainnet
+    block 19929064: its transaction 91 is half the block's time). Its gas limit is all that is
+    known in advance. At most workers - 1, so that one worker at least starts in order.
+
+    Speculative, like every execution: one that reads what a lower transaction writes is
+    re-run when validation finds it. On the 41 corpus blocks run in parallel, scheduling each
+    block's graph (measured times) on 2 workers with these started first raises the ideal from
+    1.807x to 1.839x of sequential, for 0.01 s of runs wasted on a dependency."""
+    limits = [transaction.gas for transaction in transactions]
+    floor = sum(limits) / (LONG_SHARE * workers)
+    long = sorted((tx for tx, limit in enumerate(limits) if limit >= floor), key=lambda tx: (-limits[tx], tx))
+    return long[: min(workers - 1, FIRST_MAX)]
 
 
 class WorkerLost(ParevmError):
@@ -151,6 +169,8 @@ class ParallelExecutor(ParevmExecutor):
         accounts = vm.state._account_db  # type: ignore[attr-defined]
         reads = accounts.committed.copy()
         beside = commit if isinstance(vm, ByzantiumVM) or accounts.roots_keep_layers else None
+        stats.first = long_first(transactions, self.workers)
+        core.execute_first(stats.first)
         try:
             started = time.perf_counter()
             latest = self._run(core, vm, reads, transactions, beside, stats)

@@ -27,6 +27,7 @@ class ExecutionStats:
     failed_validations: int = 0
     estimate_aborts: int = 0
     retries: list[str] = field(default_factory=list)
+    first: list[int] = field(default_factory=list)  # started before the in-order sweep (long_first)
     phases: dict[str, float] = field(default_factory=dict)
     worker_seconds: dict[str, float] = field(default_factory=dict)  # WORKER_TIMES, summed over workers
     read_keys: list[list[Key]] = field(default_factory=list)
@@ -75,6 +76,7 @@ class ExecutionStats:
             "failed_validations": self.failed_validations,
             "estimate_aborts": self.estimate_aborts,
             "retries": self.retries,
+            "first": self.first,
             "phases": {name: round(seconds, 6) for name, seconds in self.phases.items()},
             "worker_seconds": {name: round(seconds, 6) for name, seconds in self.worker_seconds.items()},
         }
