@@ -33,7 +33,7 @@ from .worker import PASSED_ON, Worker, parallel_state_class
 
 
 MIN_TXS = 8  # below it a block runs sequentially by default
-LONG_SHARE = 4  # a transaction is long if its gas limit is 1/(LONG_SHARE * workers) of the block's
+LONG_SHARE = 4  # long: a gas limit of at least 1/(LONG_SHARE * workers) of the block's total
 
 
 def long_first(transactions: Sequence[SignedTransactionAPI], workers: int) -> list[int]:
