@@ -141,7 +141,7 @@ int pv_sched_execute_first(pv_core *c, const uint32_t *txs, uint32_t n)
         if (txs[i] >= c->limits.txs)
             return PV_EINVAL;
     if (atomic_load(&c->sched.execution_idx) != 0 || atomic_load(&c->sched.validation_idx) != 0 ||
-        atomic_load(&c->sched.first_idx) != 0 || c->sched.n_first != 0)
+        c->sched.n_first != 0) /* first_idx moves only once some are given */
         return PV_ESTATE;
     memcpy(c->sched.first, txs, n * sizeof *txs);
     c->sched.n_first = n;

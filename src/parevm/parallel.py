@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
-from eth.vm.forks.byzantium import ByzantiumVM
 
 from .children import fork_bound
 from .commit import OrderedCommit
@@ -168,7 +167,7 @@ class ParallelExecutor(ParevmExecutor):
         vm.state.lock_changes()
         accounts = vm.state._account_db  # type: ignore[attr-defined]
         reads = accounts.committed.copy()
-        beside = commit if isinstance(vm, ByzantiumVM) or accounts.roots_keep_layers else None
+        beside = commit if not commit.root_per_receipt or accounts.roots_keep_layers else None
         stats.first = long_first(transactions, self.workers)
         core.execute_first(stats.first)
         try:
