@@ -22,11 +22,11 @@ from .analysis import Limits, analyze_block
 from .blockinput import BlockInput
 from .copies import slowest_copy_seconds
 from .errors import ParevmError
+from .loaded import AsLoaded
 from .modes import Mode, engine_for
 from .progress import Progress
 from .engine import Engine
 from .result import BlockResult
-from .senders import forget_senders
 from .stats import ExecutionStats, worker_seconds_sum
 
 
@@ -175,6 +175,7 @@ def _target(
     note = progress.advance if progress else lambda _: None
     note(f"{target.name}: loading")
     block = target.load()
+    loaded = AsLoaded(block.transactions)
     analysis = analyze_block(block, target.name)
     note(f"{target.name}: analyzed")
     runs: dict[tuple[str, int], list[BlockResult]] = {key: [] for key in engines}
@@ -184,7 +185,7 @@ def _target(
     order = list(engines) + [("copies", count) for count in copies]
     for run in range(repeat):
         for key in order[run % len(order):] + order[: run % len(order)]:
-            forget_senders(block.transactions)
+            loaded.restore()
             gc.collect()
             if key[0] == "copies":
                 copies[key[1]].append(slowest_copy_seconds(engines[("sequential", 1)], block, key[1]))

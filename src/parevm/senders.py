@@ -13,7 +13,6 @@ the fast path does not take (a v, r or s out of eth-keys' ranges, a recovery tha
 py-evm's own functions, which raise exactly what they raise.
 """
 
-from collections.abc import Iterable
 from typing import Any
 
 from coincurve import PublicKey
@@ -65,15 +64,6 @@ def validate_transaction_signature(transaction: Any) -> None:
 def remember_sender(transaction: Any, sender: bytes) -> None:
     """Puts a sender recovered elsewhere (a worker's) where py-evm's `sender` caches it."""
     transaction.__dict__["sender"] = sender
-
-
-def forget_senders(transactions: Iterable[Any]) -> None:
-    """Drops the senders py-evm caches on transaction objects, so that the next replay of the
-    same objects recovers them again, as a replay of a freshly loaded block does: a benchmark
-    that repeats a block must not time a cached sender, which is about a third of a plain
-    transfer's work here."""
-    for transaction in transactions:
-        transaction.__dict__.pop("sender", None)
 
 
 def use_single_recovery() -> None:
