@@ -111,6 +111,7 @@ class ParallelExecutor(ParevmExecutor):
             stats.fallback = f"fewer than {self.min_txs} transactions: too few to gain"
             return SequentialExecutor().execute(vm, transactions, base_header)
         limits = Core.default_limits(len(transactions))
+        stats.first = long_first(transactions, self.workers)  # given to each attempt's core
         attempts = 0
         while attempts <= self.retries:
             attempt_started = time.perf_counter()
@@ -168,7 +169,6 @@ class ParallelExecutor(ParevmExecutor):
         accounts = vm.state._account_db  # type: ignore[attr-defined]
         reads = accounts.committed.copy()
         beside = commit if not commit.root_per_receipt or accounts.roots_keep_layers else None
-        stats.first = long_first(transactions, self.workers)
         core.execute_first(stats.first)
         try:
             started = time.perf_counter()
