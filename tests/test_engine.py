@@ -1,6 +1,8 @@
 """The library surface: Engine's settings and life cycle, and the drop-in VMs in a py-evm chain
 (mine_all's computations, transaction_applied_hook, py-evm's own checks) against py-evm's own."""
 
+import os
+
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
 from eth.vm.forks import CancunVM
@@ -11,6 +13,8 @@ from parevm import Engine, EngineClosed, generate_block
 from parevm.workloads import FUNDS, dynamic_fee_transaction, key
 from parevm.workloads.chain import CHAIN_ID, address_of
 from parevm.workloads.contracts import contract, word
+
+from .procs import descendants
 
 TOKEN = contract("Token")
 TOKEN_AT = b"\x70" * 20
@@ -103,6 +107,17 @@ def test_engine_executes_blocks_and_refuses_work_once_closed():
     genesis, txs = _genesis_and_transactions()
     with pytest.raises(EngineClosed):
         _mine(chain_class, genesis, txs)
+
+
+def test_closing_the_engine_reaps_the_drop_ins_last_workers():
+    """The drop-in leaves the last block's workers to exit beside py-evm's roots; close reaps them."""
+    genesis, txs = _genesis_and_transactions()
+    others = descendants(os.getpid()).keys()
+    engine = Engine(2, min_txs=0)
+    _mine(engine.chain_class(PlainChain), genesis, txs)
+    assert engine.stats[-1].parallel
+    engine.close()
+    assert descendants(os.getpid()).keys() - others == set()
 
 
 def test_engine_settings_are_checked_and_py_evm_mode_keeps_its_vms():

@@ -189,6 +189,28 @@ def _once_in_a_worker(monkeypatch, flag, action, at=5):
     monkeypatch.setattr(Worker, "execute", hooked)
 
 
+def test_finished_workers_exit_while_the_parent_takes_the_roots(generated_block_file, monkeypatch):
+    """A worker that sent its last message is done: the block does not wait for its exit (the
+    kernel unmapping its copy of the parent's memory); replay reaps it after the roots."""
+    forked, exiting = [], []
+    fork = parallel.fork_bound
+    monkeypatch.setattr(parallel, "fork_bound", lambda work: forked.append(fork(work)) or forked[-1])
+    executor = ParallelExecutor(2, min_txs=0, parent_works=False)
+    settle = executor.settle
+
+    def settling():
+        exiting.append(sorted(executor.exiting))
+        settle()
+
+    monkeypatch.setattr(executor, "settle", settling)
+    same_result(load_block_file(generated_block_file), executor)
+    assert len(forked) == 2 and exiting == [[], sorted(forked)]  # before the block, after its roots
+    assert executor.exiting == []
+    for pid in forked:
+        with pytest.raises(ChildProcessError):  # reaped
+            os.waitpid(pid, os.WNOHANG)
+
+
 def test_a_killed_worker_costs_a_rerun_not_a_wrong_result(monkeypatch, tmp_path):
     _once_in_a_worker(monkeypatch, tmp_path / "hit", lambda: os.kill(os.getpid(), signal.SIGKILL))
     result = same_result(_big_block(), ParallelExecutor(2, min_txs=0))

@@ -115,6 +115,8 @@ class Engine:
         return cast(ChainClass, chain.configure(vm_configuration=self.vm_configuration(chain.vm_configuration)))
 
     def close(self) -> None:
+        """No more blocks: the last block's workers, if still exiting, are reaped."""
+        self._executor.settle()
         self.closed = True
 
     def __enter__(self) -> "Engine":

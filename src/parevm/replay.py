@@ -85,6 +85,7 @@ def replay(block: BlockInput, executor=None) -> BlockResult:
     phases.mark("execute")
     stats = executor.log.pop() if getattr(executor, "log", None) else None
     final = _finalize(vm, block, header, receipts)
+    executor.settle()  # the workers' exits overlapped the roots; counted in their phase
     phases.mark("finalize")
     state = vm.state
     diff = {} if isinstance(executor, PyEvmExecutor) else state_diff(state, block.pre_state)

@@ -30,6 +30,9 @@ class ParevmExecutor:
     def vm_class(self, base: VMClass) -> VMClass:
         return parevm_vm_class(base, self.execute)
 
+    def settle(self) -> None:
+        """Waits for whatever a block left running (see ParallelExecutor.settle)."""
+
 
 class SequentialExecutor(ParevmExecutor):
     """parevm's sequential mode: the oracle every parallel result is compared with.
@@ -64,3 +67,6 @@ class PyEvmExecutor:
 
     def vm_class(self, base: VMClass) -> VMClass:
         return plain_vm_class(base)
+
+    def settle(self) -> None:
+        """Nothing runs beside py-evm."""
