@@ -23,6 +23,7 @@ from parevm.workloads.chain import CHAIN_ID
 
 from .blocks import CONTRACTS, address_of, genesis, load, transfers_to
 from .conftest import MAINNET, require
+from .procs import descendants
 
 
 def same_result(block, executor):
@@ -209,6 +210,21 @@ def test_finished_workers_exit_while_the_parent_takes_the_roots(generated_block_
     for pid in forked:
         with pytest.raises(ChildProcessError):  # reaped
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_replay_that_fails_after_the_block_leaves_no_worker(generated_block_file, monkeypatch):
+    """Its finished workers were left to exit beside the roots; the failure still reaps them."""
+    from parevm import replay as replay_module
+
+    def failing(*args):
+        raise RuntimeError("the roots failed")
+
+    monkeypatch.setattr(replay_module, "_finalize", failing)
+    executor = ParallelExecutor(2, min_txs=0, parent_works=False)
+    others = descendants(os.getpid()).keys()
+    with pytest.raises(RuntimeError, match="the roots failed"):
+        replay(load_block_file(generated_block_file), executor)
+    assert executor.exiting == [] and descendants(os.getpid()).keys() - others == set()
 
 
 def test_a_killed_worker_costs_a_rerun_not_a_wrong_result(monkeypatch, tmp_path):

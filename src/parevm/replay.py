@@ -81,11 +81,13 @@ def replay(block: BlockInput, executor=None) -> BlockResult:
     phases.mark("load_state")
     vm.block_preprocessing(vm.get_block())
     phases.mark("system_calls")
-    header, receipts, _ = vm.apply_all_transactions(block.transactions, vm.get_header())
-    phases.mark("execute")
-    stats = executor.log.pop() if getattr(executor, "log", None) else None
-    final = _finalize(vm, block, header, receipts)
-    executor.settle()  # the workers' exits overlapped the roots; counted in their phase
+    try:
+        header, receipts, _ = vm.apply_all_transactions(block.transactions, vm.get_header())
+        phases.mark("execute")
+        stats = executor.log.pop() if getattr(executor, "log", None) else None
+        final = _finalize(vm, block, header, receipts)
+    finally:  # the workers' exits overlapped the roots (counted in their phase); none outlives a failure
+        executor.settle()
     phases.mark("finalize")
     state = vm.state
     diff = {} if isinstance(executor, PyEvmExecutor) else state_diff(state, block.pre_state)
