@@ -149,8 +149,12 @@ class ParallelExecutor(ParevmExecutor):
         """Reaps the workers still exiting. A worker that sent its last message is done, but
         its exit, where the kernel unmaps its copy of the parent's memory, takes about 3 ms
         here: the parent goes on meanwhile (the block's roots) instead of waiting for it.
-        replay calls this after the roots, `execute` before the next block, Engine.close at
-        the end."""
+        replay calls this after the roots (or once the block failed), `execute` before the
+        next block, Engine.close at the end.
+
+        A worker stays in the intake's `readers` until its pipe closes, not only until its
+        last message: one stopped in between is still killed by `_reap`, and this never
+        waits on it."""
         while self.exiting:
             os.waitpid(self.exiting.pop(), 0)
 
