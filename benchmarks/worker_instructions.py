@@ -2,7 +2,7 @@
 by valgrind: a measure of the engine's own per-transaction work that the shared machine's noise
 cannot blur (its timings of the same run drift by 20% and more).
 
-    python benchmarks/worker_instructions.py BLOCK_FILE
+    python benchmarks/worker_instructions.py [--cache] BLOCK_FILE
 
 Each mode runs in its own process under `valgrind --tool=cachegrind`, once with 1 replay of the
 block and once with 3; the difference over 2 is one warm replay, free of imports and loading
@@ -12,6 +12,9 @@ The worker runs here, in this process (no fork, no parent beside it), its outcom
 the pipe would carry them, in batches of the worker's full size (the batches' age limit would
 count valgrind's slowness); the sequential side is SequentialExecutor.execute. Both stop after
 the transaction phase.
+
+With --cache, cachegrind also simulates the caches, its last level set to the size of one core's
+L2 here: misses of the first-level caches and of L2, for code and for data.
 """
 
 import argparse
@@ -68,21 +71,43 @@ def _run_mode(path: str, mode: str, replays: int) -> None:
             pass
 
 
-def _instructions(path: str, mode: str, replays: int) -> int:
+# valgrind's summary lines, by the name each count is reported under.
+_COUNTS = {
+    "instructions": r"I\s+refs",
+    "I1 misses": r"I1\s+misses",
+    "L2 misses, code": r"LLi\s+misses",
+    "D1 misses": r"D1\s+misses",
+    "L2 misses, data": r"LLd\s+misses",
+}
+# --cache: cachegrind's last level set to one core's L2 here (512 KiB, 8-way; AMD EPYC), so
+# that a miss it counts is one that goes out to the shared L3 or memory.
+_L2 = "--LL=524288,8,64"
+
+
+def _counts(path: str, mode: str, replays: int, cache: bool) -> dict[str, int]:
+    simulation = ["--cache-sim=yes", _L2] if cache else ["--cache-sim=no"]
     command = [
-        "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+        "valgrind", "--tool=cachegrind", *simulation, "--cachegrind-out-file=/dev/null",
         sys.executable, __file__, "--run", mode, str(replays), path,
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-    if found is None:
-        raise SystemExit(f"worker_instructions: no instruction count from valgrind:\n{done.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    counts = {}
+    wanted = _COUNTS if cache else {"instructions": _COUNTS["instructions"]}
+    for name, pattern in wanted.items():
+        found = re.search(pattern + r":\s+([\d,]+)", done.stderr)
+        if found is None:
+            raise SystemExit(f"worker_instructions: no {name} count from valgrind:\n{done.stderr[-2000:]}")
+        counts[name] = int(found.group(1).replace(",", ""))
+    return counts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("block", help="a block file (parevm generate writes one)")
+    parser.add_argument(
+        "--cache", action="store_true",
+        help="simulate the caches too (slower): first-level and L2 misses, code and data, per replay",
+    )
     parser.add_argument("--run", nargs=2, metavar=("MODE", "REPLAYS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
@@ -90,12 +115,13 @@ def main() -> None:
         return
     jobs = [(mode, replays) for mode in ("sequential", "worker") for replays in _REPLAYS]
     with ThreadPoolExecutor(2) as pool:
-        counts = dict(zip(jobs, pool.map(lambda job: _instructions(args.block, *job), jobs)))
-    per = {mode: (counts[mode, 3] - counts[mode, 1]) / 2 for mode in ("sequential", "worker")}
-    print(
-        f"{args.block}: sequential {per['sequential'] / 1e6:,.1f}M instructions per replay, "
-        f"one worker {per['worker'] / 1e6:,.1f}M ({per['worker'] / per['sequential']:.3f}x)"
-    )
+        counts = dict(zip(jobs, pool.map(lambda job: _counts(args.block, *job, args.cache), jobs)))
+    for name in counts["sequential", 1]:
+        per = {mode: (counts[mode, 3][name] - counts[mode, 1][name]) / 2 for mode in ("sequential", "worker")}
+        print(
+            f"{args.block}: {name} per replay: sequential {per['sequential'] / 1e6:,.2f}M, "
+            f"one worker {per['worker'] / 1e6:,.2f}M ({per['worker'] / per['sequential']:.3f}x)"
+        )
 
 
 if __name__ == "__main__":
