@@ -96,7 +96,8 @@ def _counts(path: str, mode: str, replays: int, cache: bool) -> dict[str, int]:
     for name, pattern in wanted.items():
         found = re.search(pattern + r":\s+([\d,]+)", done.stderr)
         if found is None:
-            raise SystemExit(f"worker_instructions: no {name} count from valgrind:\n{done.stderr[-2000:]}")
+            tail = done.stderr[-2000:]
+            raise SystemExit(f"worker_instructions: no {name} count from valgrind:\n{tail}")
         counts[name] = int(found.group(1).replace(",", ""))
     return counts
 
@@ -106,7 +107,7 @@ def main() -> None:
     parser.add_argument("block", help="a block file (parevm generate writes one)")
     parser.add_argument(
         "--cache", action="store_true",
-        help="simulate the caches too (slower): first-level and L2 misses, code and data, per replay",
+        help="simulate the caches too (slower): first-level and L2 misses, code and data, a replay",
     )
     parser.add_argument("--run", nargs=2, metavar=("MODE", "REPLAYS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -116,8 +117,12 @@ def main() -> None:
     jobs = [(mode, replays) for mode in ("sequential", "worker") for replays in _REPLAYS]
     with ThreadPoolExecutor(2) as pool:
         counts = dict(zip(jobs, pool.map(lambda job: _counts(args.block, *job, args.cache), jobs)))
-    for name in counts["sequential", 1]:
-        per = {mode: (counts[mode, 3][name] - counts[mode, 1][name]) / 2 for mode in ("sequential", "worker")}
+    few, many = _REPLAYS
+    for name in counts["sequential", few]:
+        per = {
+            mode: (counts[mode, many][name] - counts[mode, few][name]) / (many - few)
+            for mode in ("sequential", "worker")
+        }
         print(
             f"{args.block}: {name} per replay: sequential {per['sequential'] / 1e6:,.2f}M, "
             f"one worker {per['worker'] / 1e6:,.2f}M ({per['worker'] / per['sequential']:.3f}x)"
