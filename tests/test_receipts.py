@@ -1,5 +1,7 @@
 """parevm's receipt maker and check against py-evm's own, on random logs and transactions."""
 
+import pickle
+
 import pytest
 from eth.vm.forks import BerlinVM, CancunVM, PragueVM
 from eth_utils import ValidationError
@@ -24,6 +26,8 @@ class _Computation:
     def __init__(self, logs, error, gas_remaining, refund):
         self.logs, self.is_error, self.gas_remaining, self.refund = logs, error, gas_remaining, refund
         self.data_floor_gas = 0
+        self.output = b"\x07" * 3
+        self.error = ValidationError("reverted") if error else None
 
     def get_log_entries(self):
         return self.logs
@@ -91,14 +95,15 @@ def test_a_committed_receipt_is_py_evms(kind, logs):
     """A worker makes a receipt's fields with its own gas; the commit builds the receipt once
     the gas before it is known, its encoding assembled from the worker's tail. Both must be
     what py-evm's make_receipt makes after that gas."""
-    from parevm.outcome import Outcome
+    from parevm.outcome import Outcome, sent
 
     entries = tuple((bytes([i]) * 20, (i, 2**256 - 1 - i), b"\x05" * (i * 40)) for i in range(logs))
     transaction, computation = _transaction(CancunVM, kind), _Computation(entries, False, 37_655, 0)
     before = 7_000_000
     expected = CancunVM.make_receipt(_Header(before), transaction, computation, None)
     fields = _OURS[CancunVM].make_receipt_fields(0, transaction, computation)
-    committed = Outcome(receipt=fields).receipt_after(transaction, before)
+    arrived = Outcome.received(pickle.loads(pickle.dumps(sent(computation, 0.1, fields, None))))
+    committed = arrived.receipt_after(transaction, before)
     assert type(committed) is type(expected)
     assert committed == expected
     assert committed.encode() == expected.encode()

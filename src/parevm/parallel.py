@@ -24,7 +24,7 @@ from .crypto import KzgSetupNeeded, kzg_setup_loaded, load_kzg_setup
 from .core import FIRST_MAX, CapacityError, Core, RegionLost, pause
 from .errors import ParevmError
 from .frames import Inbox, Outbox
-from .outcome import Outcome
+from .outcome import Outcome, Sent
 from .overlay import OverlayAccountDB
 from .sequential import Executed, ParevmExecutor, SequentialExecutor
 from .stats import ExecutionStats
@@ -384,26 +384,20 @@ def _worker_times(pids: Iterable[int]) -> tuple[float | None, bool]:
     return total, stopped
 
 
-def _keep_latest(latest: dict[int, tuple[int, Outcome]], outcomes: Iterable[tuple[int, int, Outcome]]) -> None:
+def _keep_latest(latest: dict[int, tuple[int, Outcome]], outcomes: Iterable[tuple[int, int, Sent]]) -> None:
     """Each transaction's newest incarnation and its outcome."""
     for tx, incarnation, outcome in outcomes:
         if tx not in latest or latest[tx][0] <= incarnation:
-            latest[tx] = (incarnation, outcome)
+            latest[tx] = (incarnation, Outcome.received(outcome))
 
 
 class _Delivery:
-    """The parent's own worker's outcomes, handed over in place, with what a pipe would
-    drop dropped too: an error's traceback and chained errors would keep the incarnation's
-    frames, and with them its whole state, alive for the rest of the block."""
+    """The parent's own worker's outcomes, handed over in place."""
 
     def __init__(self, latest: dict[int, tuple[int, Outcome]]) -> None:
         self.latest = latest
 
     def send(self, message: tuple[str, Any]) -> None:
-        for _, _, outcome in message[1]:
-            for error in (outcome.error, outcome.invalid):
-                if error is not None:
-                    error.__traceback__ = error.__context__ = error.__cause__ = None
         _keep_latest(self.latest, message[1])
 
     def push(self) -> None:

@@ -2,7 +2,8 @@
 
 Workers are forked after the block's state is prepared, so they read the pre-state from their
 copy of it; nothing is pickled per transaction or per read. What goes back to the parent is an
-Outcome per finished incarnation, sent in batches; write and read sets stay in the shared core.
+outcome per finished incarnation, as a plain tuple (outcome.Sent), in batches; write and read sets
+stay in the shared core.
 """
 
 import functools
@@ -21,7 +22,7 @@ from eth_utils import ValidationError
 
 from .core import SPINS, CapacityError, Core, RegionLost, Task, TaskKind, pause
 from .crypto import KzgSetupNeeded, refuse_kzg_loading
-from .outcome import Outcome
+from .outcome import Sent, sent, sent_invalid
 from .overlay import Reads
 from .statedb import AncestorLookup, StorageCollision
 from .stats import WORKER_TIMES
@@ -175,7 +176,7 @@ class Worker:
         self.context = vm.state.execution_context
         self.ancestors = getattr(vm.state, "ancestors", None)
         self.code_cache: dict[bytes, bytes] = {}
-        self.pending: list[tuple[int, int, Outcome]] = []
+        self.pending: list[tuple[int, int, Sent]] = []
         self.flushed = time.monotonic()
         self.seconds = dict.fromkeys(WORKER_TIMES, 0.0)  # where this worker's time went
         # A round of a read's wait in place for a lower transaction. The parent's own worker
@@ -253,13 +254,13 @@ class Worker:
             if self.receipt_maker is not None:
                 receipt = self.receipt_maker.make_receipt_fields(0, transaction, computation)
                 self.receipt_maker.validate_receipt_fields(receipt)
-            outcome = Outcome.of(computation, seconds, receipt, accounts.sender)
+            outcome = sent(computation, seconds, receipt, accounts.sender)
             writes = accounts.write_set()
         except Blocked:
             pass
         except (ValidationError, PyEVMError) as invalid:  # the transaction itself is invalid
             seconds = time.perf_counter() - started
-            outcome, writes = Outcome(invalid=invalid, seconds=seconds, sender=accounts.sender), []
+            outcome, writes = sent_invalid(invalid, seconds, accounts.sender), []
         if base.blocked_on is not None:
             self._spent("blocked", begun, base)
             if self.core.add_dependency(tx, base.blocked_on):
