@@ -17,13 +17,12 @@ int pv_key_make(pv_key *out, const uint8_t *address, int kind, const uint8_t *sl
     return PV_OK;
 }
 
-static uint64_t fnv1a(uint64_t h, const uint8_t *bytes, size_t n)
+/* Folds one word in: a multiply by an odd constant and a shift, each a bijection, so that two
+ * keys that differ in one word always differ here. */
+static uint64_t fold(uint64_t h, uint64_t w)
 {
-    for (size_t i = 0; i < n; i++) {
-        h ^= bytes[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
+    h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+    return h ^ (h >> 29);
 }
 
 static uint64_t fmix64(uint64_t h)
@@ -38,10 +37,14 @@ static uint64_t fmix64(uint64_t h)
 
 uint64_t pv_key_hash(const pv_key *key)
 {
+    uint8_t bytes[sizeof(pv_key) + 3] = {0}; /* the tail word padded with zeros */
+    memcpy(bytes, key, sizeof(pv_key));
     uint64_t h = UINT64_C(0xcbf29ce484222325);
-    h = fnv1a(h, key->address, sizeof key->address);
-    h = fnv1a(h, &key->kind, 1);
-    h = fnv1a(h, key->slot, sizeof key->slot);
+    for (size_t at = 0; at < sizeof(pv_key); at += 8) {
+        uint64_t w;
+        memcpy(&w, bytes + at, 8); /* in the host's byte order: hashes never leave the machine */
+        h = fold(h, w);
+    }
     return fmix64(h);
 }
 

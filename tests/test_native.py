@@ -1,5 +1,7 @@
 """The native core through cffi: key hashing equals an independent Python computation."""
 
+import sys
+
 import pytest
 
 from parevm.native import Kind, NativeError, key_hash
@@ -8,10 +10,13 @@ MASK = 2**64 - 1
 
 
 def reference_hash(address: bytes, kind: int, slot: int) -> int:
-    """FNV-1a over address | kind | slot (53 bytes), then MurmurHash3's fmix64."""
+    """address | kind | slot (53 bytes, zero-padded to 56) folded in as words of 8 bytes in the
+    machine's byte order, each by a multiply and a shift, then MurmurHash3's fmix64."""
+    raw = address + bytes([kind]) + slot.to_bytes(32, "big") + bytes(3)
     h = 0xCBF29CE484222325
-    for byte in address + bytes([kind]) + slot.to_bytes(32, "big"):
-        h = ((h ^ byte) * 0x100000001B3) & MASK
+    for at in range(0, len(raw), 8):
+        h = ((h ^ int.from_bytes(raw[at : at + 8], sys.byteorder)) * 0x9E3779B97F4A7C15) & MASK
+        h ^= h >> 29
     h ^= h >> 33
     h = (h * 0xFF51AFD7ED558CCD) & MASK
     h ^= h >> 33
