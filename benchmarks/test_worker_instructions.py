@@ -40,15 +40,18 @@ _SUMMARY = """\
 
 @pytest.mark.parametrize("cache", [False, True])
 def test_counts_read_from_valgrinds_summary(monkeypatch, cache):
-    commands = []
+    commands, environments = [], []
 
     def run(command, **kwargs):
         commands.append(command)
+        environments.append(kwargs["env"])
         return subprocess.CompletedProcess(command, 0, "", _SUMMARY)
 
     monkeypatch.setattr(subprocess, "run", run)
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
     counts = worker_instructions._counts("block.json", "worker", 3, cache)
     assert counts["instructions"] == 6_070_821_679
+    assert environments[0]["PYTHONHASHSEED"] == "0"  # counts that repeat exactly
     if cache:
         assert "--LL=524288,8,64" in commands[0]
         assert counts["L2 misses, code"] == 2_744_372
