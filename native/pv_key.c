@@ -37,7 +37,7 @@ static uint64_t fmix64(uint64_t h)
 
 uint64_t pv_key_hash(const pv_key *key)
 {
-    uint8_t bytes[sizeof(pv_key) + 3] = {0}; /* the tail word padded with zeros */
+    uint8_t bytes[(sizeof(pv_key) + 7) / 8 * 8] = {0}; /* the last word padded with zeros */
     memcpy(bytes, key, sizeof(pv_key));
     uint64_t h = UINT64_C(0xcbf29ce484222325);
     for (size_t at = 0; at < sizeof(pv_key); at += 8) {
