@@ -34,8 +34,8 @@ enum pv_status {
 int pv_key_make(pv_key *out, const uint8_t *address, int kind, const uint8_t *slot);
 
 /* 64-bit hash of a key: its 53 bytes, zero-padded to 56, folded in as seven words in the host's
- * byte order (byte by byte, FNV-1a took more instructions), then the
- * MurmurHash3 finalizer so that the low bits used as table indices are well mixed. */
+ * byte order (byte by byte, FNV-1a took more instructions), then the MurmurHash3 finalizer so
+ * that the low bits used as table indices are well mixed. */
 uint64_t pv_key_hash(const pv_key *key);
 
 /* 1 when both keys are the same, else 0. */

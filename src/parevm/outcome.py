@@ -74,23 +74,14 @@ class Outcome:
         errors, as pickling drops them: for the parent's own worker, whose outcomes come in
         place, they would keep the incarnation's frames, and its whole state, alive for the
         rest of the block."""
-        gas_remaining, gas_refund, data_floor_gas, is_error, error, output, logs, invalid, seconds, receipt, sender = fields
-        for failure in (error, invalid):
+        *figures, receipt, sender = fields  # in the dataclass's order (see Sent)
+        if receipt is not None:
+            fields = (*figures, ReceiptFields(*receipt), sender)
+        outcome = cls(*fields)
+        for failure in (outcome.error, outcome.invalid):
             if failure is not None:
                 failure.__traceback__ = failure.__context__ = failure.__cause__ = None
-        return cls(
-            gas_remaining=gas_remaining,
-            gas_refund=gas_refund,
-            data_floor_gas=data_floor_gas,
-            is_error=is_error,
-            error=error,
-            output=output,
-            logs=logs,
-            invalid=invalid,
-            seconds=seconds,
-            receipt=None if receipt is None else ReceiptFields(*receipt),
-            sender=sender,
-        )
+        return outcome
 
     def receipt_after(self, transaction: SignedTransactionAPI, gas_before: int) -> ReceiptAPI:
         """The worker's receipt with the cumulative gas of the block so far added, as py-evm's
