@@ -1,10 +1,13 @@
 """absorb, which takes over a layer's writes table to table, against apply() of that layer's
-write set, the general way it shortcuts: the same tables after any mix of writes."""
+write set, the general way it shortcuts: the same tables after any mix of writes; and the
+write set a worker packs for the core, against the one it stands for."""
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from parevm.core import Core
 from parevm.overlay import OverlayAccountDB
+from parevm.txview import TrackingAccountDB
 
 ADDRESSES = [bytes([n]) * 20 for n in range(1, 4)]
 
@@ -26,19 +29,17 @@ class _Nothing:
 
 
 _address = st.sampled_from(ADDRESSES)
-_writes = st.lists(
-    st.one_of(
-        st.tuples(st.just("set_balance"), _address, st.integers(0, 2**256 - 1)),
-        st.tuples(st.just("set_nonce"), _address, st.integers(0, 3)),
-        st.tuples(st.just("set_storage"), _address, st.integers(0, 3), st.integers(0, 3)),
-        st.tuples(st.just("set_code"), _address, st.binary(max_size=3)),
-        st.tuples(st.just("delete_code"), _address),
-        st.tuples(st.just("delete_storage"), _address),
-        st.tuples(st.just("delete_account"), _address),
-        st.tuples(st.just("touch_account"), _address),
-    ),
-    max_size=12,
+_write = st.one_of(
+    st.tuples(st.just("set_balance"), _address, st.integers(0, 2**256 - 1)),
+    st.tuples(st.just("set_nonce"), _address, st.integers(0, 3)),
+    st.tuples(st.just("set_storage"), _address, st.integers(0, 3), st.integers(0, 3)),
+    st.tuples(st.just("set_code"), _address, st.binary(max_size=3)),
+    st.tuples(st.just("delete_code"), _address),
+    st.tuples(st.just("delete_storage"), _address),
+    st.tuples(st.just("delete_account"), _address),
+    st.tuples(st.just("touch_account"), _address),
 )
+_writes = st.lists(_write, max_size=12)
 
 
 def _layers(below, above, tracked):
@@ -88,3 +89,16 @@ def test_a_layer_with_open_checkpoints_is_not_copied():
     layer.record()
     with pytest.raises(RuntimeError, match="checkpoints"):
         layer.copy()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_write, st.tuples(st.just("credit"), _address, st.integers(-(2**256), 2**256))), max_size=12))
+def test_a_workers_write_records_are_its_write_set(writes):
+    """What the core holds after a worker published its layer's records is the layer's
+    write set, key by key and in order (credits as deltas modulo 2**256)."""
+    layer = TrackingAccountDB(_Nothing())
+    for name, *args in writes:
+        getattr(layer, name)(*args)
+    with Core(1) as core:
+        core.publish(0, 0, [], layer.write_records())
+        assert core.tx_writes(0) == layer.write_set()

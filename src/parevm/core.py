@@ -131,6 +131,10 @@ _KEY_SIZE = ffi.sizeof("pv_key")  # address, kind, slot: 53 bytes, unpadded
 _READ = _record("pv_read", ("key", f"{_KEY_SIZE}s"), ("result", "B"), ("version", "II"), ("value", "32s"))
 _WRITE = _record("pv_write", ("key", f"{_KEY_SIZE}s"), ("flag", "B"), ("value", "32s"))
 _FLAGS = (lib.PV_ABSOLUTE, lib.PV_DELTA)  # a write's flag, by is_delta
+WRITE_RECORD = _record("pv_write", ("key", "20sB32s"), ("flag", "B"), ("value", "32s"))
+"""A pv_write packed from its parts: address (20 bytes), kind, slot (32 bytes, big-endian, zero
+but for storage), flag (PV_ABSOLUTE or PV_DELTA), value (32 bytes, big-endian); for a write set
+packed straight from its owner's tables (see Core.publish)."""
 
 
 def _int(word: Any) -> int:
@@ -258,13 +262,20 @@ class Core:
     ) -> bool:
         """Publishes an incarnation's read and write sets; True if it wrote a key that the
         previous incarnation did not (then the higher transactions must be validated again)."""
-        packed, read, write = self._packed, _READ.pack, _WRITE.pack
+        packed = self._packed
+        try:
+            records = [_WRITE.pack(packed(key), _FLAGS[is_delta], value.to_bytes(32, "big")) for key, value, is_delta in writes]
+        except (OverflowError, struct.error) as error:
+            raise NativeError(f"cannot pass to the core: {error}") from None
+        return self.publish(tx, incarnation, reads, records)
+
+    def publish(self, tx: int, incarnation: int, reads: Sequence[Read], writes: list[bytes]) -> bool:
+        """finish_incarnation with the write set already packed, a record (WRITE_RECORD) per
+        write: a worker packs it from its layer's tables (OverlayAccountDB.write_records)."""
+        packed, read = self._packed, _READ.pack
         try:  # comprehensions into lists: the cost per record is most of the call's
             packed_reads = b"".join(
                 [read(packed(key), result, *(version or (0, 0)), value.to_bytes(32, "big")) for key, result, version, value in reads]
-            )
-            packed_writes = b"".join(
-                [write(packed(key), _FLAGS[is_delta], value.to_bytes(32, "big")) for key, value, is_delta in writes]
             )
         except (OverflowError, struct.error) as error:
             raise NativeError(f"cannot pass to the core: {error}") from None
@@ -274,7 +285,7 @@ class Core:
             incarnation,
             ffi.from_buffer("pv_read[]", packed_reads),
             len(reads),
-            ffi.from_buffer("pv_write[]", packed_writes),
+            ffi.from_buffer("pv_write[]", b"".join(writes)),
             len(writes),
             self._flag,
         )

@@ -16,7 +16,8 @@ from eth.validation import validate_uint256
 from eth_hash.auto import keccak
 from eth_typing import Address, Hash32
 
-from .core import Write
+from .core import WRITE_RECORD, Write
+from ._native import lib
 from .native import Key, Kind
 
 UINT256 = 2**256
@@ -347,6 +348,21 @@ class OverlayAccountDB:
         return writes
 
 
+    def write_records(self) -> list[bytes]:
+        """write_set() as the core's records (core.WRITE_RECORD), packed straight from the
+        tables: a worker publishes every incarnation's write set, and the tuples and key
+        lookups of the way through write_set() were most of the packing (2,000 transfers)."""
+        pack, records = WRITE_RECORD.pack, []
+        for (address, name), value in self.fields.items():
+            kind, flag = _FIELD_RECORDS[name]
+            if flag == lib.PV_DELTA:
+                value %= UINT256
+            records.append(pack(address, kind, _NO_SLOT, flag, value.to_bytes(32, "big")))
+        for (address, slot), value in self.slots.items():
+            records.append(pack(address, Kind.STORAGE, slot.to_bytes(32, "big"), lib.PV_ABSOLUTE, value.to_bytes(32, "big")))
+        return records
+
+
 _FIELD_KINDS = {
     "balance": Kind.BALANCE,
     "nonce": Kind.NONCE,
@@ -355,3 +371,8 @@ _FIELD_KINDS = {
     "wiped": Kind.STORAGE_WIPE,
 }
 _FIELD_NAMES = {kind: name for name, kind in _FIELD_KINDS.items()}
+_FIELD_RECORDS = {
+    "credit": (Kind.BALANCE, lib.PV_DELTA),
+    **{name: (kind, lib.PV_ABSOLUTE) for name, kind in _FIELD_KINDS.items()},
+}
+_NO_SLOT = bytes(32)

@@ -255,7 +255,7 @@ class Worker:
                 receipt = self.receipt_maker.make_receipt_fields(0, transaction, computation)
                 self.receipt_maker.validate_receipt_fields(receipt)
             outcome = sent(computation, seconds, receipt, accounts.sender)
-            writes = accounts.write_set()
+            writes = accounts.write_records()
         except Blocked:
             pass
         except (ValidationError, PyEVMError) as invalid:  # the transaction itself is invalid
@@ -268,7 +268,7 @@ class Worker:
             return Task(TaskKind.EXECUTE, tx, incarnation)
         for code_hash, code in accounts.codes.items():
             self.core.code_put(code_hash, code)
-        wrote_new = self.core.finish_incarnation(tx, incarnation, list(base.recorded.values()), writes)
+        wrote_new = self.core.publish(tx, incarnation, list(base.recorded.values()), writes)
         self.pending.append((tx, incarnation, outcome))
         if len(self.pending) >= _BATCH or time.monotonic() - self.flushed >= _BATCH_SECONDS:
             self.flush()
