@@ -38,8 +38,8 @@ pv_core *pv_core_at(void *region);
 int pv_mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
                pv_version *version_out);
 #define PV_NO_TX ...
-int pv_mv_read_or_wait(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
-                       pv_version *version_out, uint32_t *wait_out);
+int pv_mv_read_or_wait(pv_core *c, uint32_t tx, const pv_key *key, pv_read *out,
+                       uint32_t *wait_out);
 int pv_incarnation_finish(pv_core *c, uint32_t tx, uint32_t incarnation,
                           const pv_read *reads, uint32_t n_reads,
                           const pv_write *writes, uint32_t n_writes, int *wrote_new_key);

@@ -90,14 +90,15 @@ pv_core *pv_core_at(void *region); /* NULL unless the region was initialised */
  * PV_READ_ESTIMATE: an ESTIMATE was met first, version->tx = the transaction to wait for. */
 int pv_mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
                pv_version *version_out);
-/* pv_mv_read, and in *wait_out a lower transaction executing now that the reader had better
- * wait for and then read again (PV_NO_TX: none): an ESTIMATE's transaction, if it is executing
- * again; or, when the key is hot (a validation failed on it in this block), tx - 1 if it is
- * executing and above the version found (it has not written the key yet, but on a chain of
- * writers it is the next one). */
+/* pv_mv_read, the read written to *out as a read set records it (key, result, version, value:
+ * a worker publishes these records as they are), and in *wait_out a lower transaction
+ * executing now that the reader had better wait for and then read again (PV_NO_TX: none): an
+ * ESTIMATE's transaction, if it is executing again; or, when the key is hot (a validation
+ * failed on it in this block), tx - 1 if it is executing and above the version found (it has
+ * not written the key yet, but on a chain of writers it is the next one). */
 #define PV_NO_TX UINT32_MAX
-int pv_mv_read_or_wait(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
-                       pv_version *version_out, uint32_t *wait_out);
+int pv_mv_read_or_wait(pv_core *c, uint32_t tx, const pv_key *key, pv_read *out,
+                       uint32_t *wait_out);
 
 /* Publishes an incarnation: the read set replaces the previous one; the write set replaces the
  * previous one entry by entry (clearing ESTIMATE), and keys no longer written are removed.

@@ -109,38 +109,50 @@ PV_MUST_CHECK static int worth_waiting_for(pv_core *c, const pv_keyrec *rec, uin
     return PV_OK;
 }
 
-static int mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
-                   pv_version *version_out, uint32_t *wait_out)
+static int mv_read(pv_core *c, uint32_t tx, const pv_key *key, pv_found *found,
+                   uint32_t *wait_out)
 {
-    if (!pv_tx_ok(c, tx) || key == NULL || !key_valid(key) || value_out == NULL ||
-        version_out == NULL)
+    if (!pv_tx_ok(c, tx) || key == NULL || !key_valid(key))
         return PV_EINVAL;
-    pv_found found;
     pv_keyrec *rec;
-    int rc = read_key(c, tx, key, pv_key_hash(key), &found, &rec);
+    int rc = read_key(c, tx, key, pv_key_hash(key), found, &rec);
     if (rc != PV_OK)
         return rc;
-    memcpy(value_out, found.value, sizeof found.value);
-    *version_out = found.version;
-    if (found.result == PV_READ_ESTIMATE)
+    if (found->result == PV_READ_ESTIMATE)
         atomic_fetch_add(&c->stats.estimate_reads, 1);
-    if (wait_out != NULL && (rc = worth_waiting_for(c, rec, tx, &found, wait_out)) != PV_OK)
+    if (wait_out != NULL && (rc = worth_waiting_for(c, rec, tx, found, wait_out)) != PV_OK)
         return rc;
-    return found.result;
+    return found->result;
 }
 
 int pv_mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
                pv_version *version_out)
 {
-    return mv_read(c, tx, key, value_out, version_out, NULL);
+    if (value_out == NULL || version_out == NULL)
+        return PV_EINVAL;
+    pv_found found;
+    int rc = mv_read(c, tx, key, &found, NULL);
+    if (rc >= 0) {
+        memcpy(value_out, found.value, sizeof found.value);
+        *version_out = found.version;
+    }
+    return rc;
 }
 
-int pv_mv_read_or_wait(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
-                       pv_version *version_out, uint32_t *wait_out)
+int pv_mv_read_or_wait(pv_core *c, uint32_t tx, const pv_key *key, pv_read *out,
+                       uint32_t *wait_out)
 {
-    if (wait_out == NULL)
+    if (out == NULL || wait_out == NULL)
         return PV_EINVAL;
-    return mv_read(c, tx, key, value_out, version_out, wait_out);
+    pv_found found;
+    int rc = mv_read(c, tx, key, &found, wait_out);
+    if (rc >= 0) {
+        out->key = *key;
+        out->result = (uint8_t)found.result;
+        out->version = found.version;
+        memcpy(out->value, found.value, sizeof found.value);
+    }
+    return rc;
 }
 
 /* Under the key's lock: the first entry with tx' <= tx (PV_NIL if none) and the one before it

@@ -58,6 +58,23 @@ def test_estimates_name_the_transaction_to_wait_for(core):
     assert core.read(3, slot(1)) == (ReadResult.VALUE, (2, 1), 6)
 
 
+def test_staged_reads_are_published_as_read():
+    """A worker's reads stay in the core's staged set (read_or_wait's slots) until publish: a
+    slot read again keeps its last read, more reads than the set holds grow it, and what is
+    published is each read as read() reports it, in slot order."""
+    keys = [slot(n) for n in range(70)] + [FEE]
+    with Core(8) as core:
+        publish(core, 1, 0, [(slot(1), 5, False), (FEE, 3, True)])
+        for n, key in enumerate(keys):
+            found, _ = core.read_or_wait(4, key, n)
+            assert found == core.read(4, key)
+        publish(core, 2, 0, [(FEE, 4, True)])
+        assert core.read_or_wait(4, FEE, len(keys) - 1)[0] == (ReadResult.DELTA, (2, 0), 7)
+        assert not core.publish(4, 0, len(keys), [])
+        assert core.tx_reads(4) == [(key, *core.read(4, key)) for key in keys]
+        assert core.validate(4)
+
+
 def test_a_publication_replaces_the_previous_write_set(core):
     assert publish(core, 1, 0, [(slot(1), 1, False), (slot(2), 2, False)])
     assert publish(core, 1, 1, [(slot(2), 20, False), (FEE, 30, True)])  # FEE is new

@@ -100,5 +100,5 @@ def test_a_workers_write_records_are_its_write_set(writes):
     for name, *args in writes:
         getattr(layer, name)(*args)
     with Core(1) as core:
-        core.publish(0, 0, [], layer.write_records())
+        core.publish(0, 0, 0, layer.write_records())
         assert core.tx_writes(0) == layer.write_set()

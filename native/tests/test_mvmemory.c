@@ -284,13 +284,20 @@ static void start_executions(pv_core *c, uint32_t n)
     }
 }
 
+/* The transaction pv_mv_read_or_wait says to wait for; its record is pv_mv_read's read. */
 static uint32_t wait_for(pv_core *c, uint32_t tx, uint32_t key)
 {
     pv_key k = key_of(key);
-    uint8_t word[32];
-    pv_version version;
+    pv_read seen, expected;
+    memset(&seen, 0xee, sizeof seen);
+    memset(&expected, 0, sizeof expected);
     uint32_t wait = 0;
-    CHECK(pv_mv_read_or_wait(c, tx, &k, word, &version, &wait) >= 0);
+    int result = pv_mv_read_or_wait(c, tx, &k, &seen, &wait);
+    CHECK(result >= 0 && result == pv_mv_read(c, tx, &k, expected.value, &expected.version));
+    CHECK(pv_key_equal(&seen.key, &k) && seen.result == result);
+    CHECK(seen.version.tx == expected.version.tx &&
+          seen.version.incarnation == expected.version.incarnation);
+    CHECK(memcmp(seen.value, expected.value, sizeof seen.value) == 0);
     return wait;
 }
 
@@ -318,9 +325,10 @@ static void test_reads_wait_for_likely_writers_in_flight(void)
     CHECK(wait_for(c, 1, 2) == PV_NO_TX); /* its execution is over: take the ESTIMATE */
     CHECK(wait_for(c, 1, 1) == PV_NO_TX); /* hot or not */
     pv_key k = key_of(1);
-    uint8_t word[32];
-    pv_version version;
-    CHECK(pv_mv_read_or_wait(c, 1, &k, word, &version, NULL) == PV_EINVAL);
+    pv_read seen;
+    uint32_t wait;
+    CHECK(pv_mv_read_or_wait(c, 1, &k, &seen, NULL) == PV_EINVAL);
+    CHECK(pv_mv_read_or_wait(c, 1, &k, NULL, &wait) == PV_EINVAL);
     CHECK(pv_sched_executing(c, 8) == PV_EINVAL);
     free(c);
 }

@@ -189,6 +189,7 @@ class Core:
         self._wait = ffi.new("uint32_t *")
         self._incarnation = ffi.new("uint32_t *")
         self._reads = ffi.new("pv_read[]", 64)
+        self._staged = ffi.new("pv_read[]", 64)  # the running incarnation's reads (read_or_wait)
         self._writes = ffi.new("pv_write[]", 64)
         self._code = ffi.new("uint8_t[]", 32 * 1024)
         self._key_bytes: dict[Key, bytes] = {}
@@ -231,15 +232,22 @@ class Core:
         status = lib.pv_mv_read(
             self._core, tx, ffi.from_buffer("pv_key *", self._packed(key)), self._value, self._version
         )
-        return self._found(status)
+        return self._found(status, self._version, self._value)
 
-    def read_or_wait(self, tx: int, key: Key) -> tuple[tuple[ReadResult, Version | None, int], int | None]:
+    def read_or_wait(self, tx: int, key: Key, slot: int) -> tuple[tuple[ReadResult, Version | None, int], int | None]:
         """read(tx, key), and a lower transaction executing now that tx had better wait for
-        and then read again (None: none): an ESTIMATE's, or a likely writer of a hot key."""
+        and then read again (None: none): an ESTIMATE's, or a likely writer of a hot key.
+        The read's record goes to `slot` of the staged read set that publish() publishes: the
+        reads an incarnation keeps fill slots 0, 1, ... (one read again replaces its slot)."""
+        if slot >= len(self._staged):
+            grown = ffi.new("pv_read[]", 2 * slot)
+            ffi.memmove(grown, self._staged, ffi.sizeof(self._staged))
+            self._staged = grown
+        record = self._staged + slot
         status = lib.pv_mv_read_or_wait(
-            self._core, tx, ffi.from_buffer("pv_key *", self._packed(key)), self._value, self._version, self._wait
+            self._core, tx, ffi.from_buffer("pv_key *", self._packed(key)), record, self._wait
         )
-        found = self._found(status)
+        found = self._found(status, record.version, record.value)
         return found, None if self._wait[0] == lib.PV_NO_TX else self._wait[0]
 
     def _packed(self, key: Key) -> bytes:
@@ -251,43 +259,37 @@ class Core:
             packed = self._key_bytes[key] = key_bytes(key)
         return packed
 
-    def _found(self, status: int) -> tuple[ReadResult, Version | None, int]:
+    @staticmethod
+    def _found(status: int, version: Any, value: Any) -> tuple[ReadResult, Version | None, int]:
         if status == lib.PV_READ_NONE:
             return ReadResult.NONE, None, 0
-        version = self._version
-        return _RESULTS[_check(status, "read")], (version.tx, version.incarnation), _int(self._value)
+        return _RESULTS[_check(status, "read")], (version.tx, version.incarnation), _int(value)
 
     def finish_incarnation(
         self, tx: int, incarnation: int, reads: Sequence[Read], writes: Sequence[Write]
     ) -> bool:
         """Publishes an incarnation's read and write sets; True if it wrote a key that the
         previous incarnation did not (then the higher transactions must be validated again)."""
-        packed = self._packed
+        packed, read, write = self._packed, _READ.pack, _WRITE.pack
         try:
-            records = [_WRITE.pack(packed(key), _FLAGS[is_delta], value.to_bytes(32, "big")) for key, value, is_delta in writes]
-        except (OverflowError, struct.error) as error:
-            raise NativeError(f"cannot pass to the core: {error}") from None
-        return self.publish(tx, incarnation, reads, records)
-
-    def publish(self, tx: int, incarnation: int, reads: Sequence[Read], writes: list[bytes]) -> bool:
-        """finish_incarnation with the write set already packed, a record (WRITE_RECORD) per
-        write: a worker packs it from its layer's tables (OverlayAccountDB.write_records)."""
-        packed, read = self._packed, _READ.pack
-        try:  # comprehensions into lists: the cost per record is most of the call's
             packed_reads = b"".join(
                 [read(packed(key), result, *(version or (0, 0)), value.to_bytes(32, "big")) for key, result, version, value in reads]
             )
+            records = [write(packed(key), _FLAGS[is_delta], value.to_bytes(32, "big")) for key, value, is_delta in writes]
         except (OverflowError, struct.error) as error:
             raise NativeError(f"cannot pass to the core: {error}") from None
+        return self._finish(tx, incarnation, ffi.from_buffer("pv_read[]", packed_reads), len(reads), records)
+
+    def publish(self, tx: int, incarnation: int, reads: int, writes: list[bytes]) -> bool:
+        """finish_incarnation of what a worker holds: the first `reads` reads staged by
+        read_or_wait, and the write set as records (WRITE_RECORD) packed from its layer's
+        tables (OverlayAccountDB.write_records). Neither crosses as tuples: packing those
+        was most of the cost of publishing a transfer."""
+        return self._finish(tx, incarnation, self._staged, reads, writes)
+
+    def _finish(self, tx: int, incarnation: int, reads: Any, n_reads: int, writes: list[bytes]) -> bool:
         status = lib.pv_incarnation_finish(
-            self._core,
-            tx,
-            incarnation,
-            ffi.from_buffer("pv_read[]", packed_reads),
-            len(reads),
-            ffi.from_buffer("pv_write[]", b"".join(writes)),
-            len(writes),
-            self._flag,
+            self._core, tx, incarnation, reads, n_reads, ffi.from_buffer("pv_write[]", b"".join(writes)), len(writes), self._flag
         )
         _check(status, "finish_incarnation")
         return bool(self._flag[0])

@@ -22,7 +22,7 @@ from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth.vm.forks.cancun.constants import BLOB_TX_TYPE
 from eth_typing import Address, Hash32
 
-from .core import Core, Read, ReadResult, pause
+from .core import Core, ReadResult, Version, pause
 from .native import Key, Kind
 from .overlay import UINT256, OverlayAccountDB, Reads
 
@@ -43,7 +43,9 @@ class BaseReads:
     """Reads below the incarnation's own writes: multi-version memory, then the pre-state.
 
     Each key is read once per incarnation; the read is recorded as the core reported it
-    (key, result, version, value), which is what validation compares against later. Code is
+    (key, result, version, value), which is what validation compares against later: the
+    record stays in the core's staged read set (Core.read_or_wait; one incarnation at a time
+    per process), which the worker publishes as it is, and `versions` keeps what it saw. Code is
     immutable by hash, so `code_cache` may be shared by every incarnation of a worker.
     `targets` holds each transaction's recipient: a read waits in place for a likely writer
     (see `value`), and on a hot key that is one calling the same contract.
@@ -64,7 +66,7 @@ class BaseReads:
         self.targets = targets
         self.pre = pre
         self.code_cache = code_cache
-        self.recorded: dict[Key, Read] = {}
+        self.versions: dict[Key, Version | None] = {}  # what each kept read saw (staged in the core)
         self._values: dict[Key, int] = {}
         self.blocked_on: int | None = None
         self.waited = 0.0  # seconds spent waiting in place (see `value`)
@@ -72,7 +74,8 @@ class BaseReads:
     def value(self, key: Key) -> int:
         if key in self._values:
             return self._values[key]
-        (result, version, value), wait = self.core.read_or_wait(self.tx, key)
+        slot = len(self.versions)
+        (result, version, value), wait = self.core.read_or_wait(self.tx, key, slot)
         for _ in range(_WAITS):
             if wait is None or (result != ReadResult.ESTIMATE and not self._same_target(wait)):
                 break
@@ -84,11 +87,11 @@ class BaseReads:
                 self.wait(rounds)
                 rounds += 1
             self.waited += time.perf_counter() - started
-            (result, version, value), wait = self.core.read_or_wait(self.tx, key)
+            (result, version, value), wait = self.core.read_or_wait(self.tx, key, slot)
         if result == ReadResult.ESTIMATE:
             self.blocked_on = version[0]
             raise Blocked()
-        self.recorded[key] = (key, result, version, value)
+        self.versions[key] = version
         if result == ReadResult.NONE:
             resolved = self.pre.value(key)
         elif result == ReadResult.DELTA:
@@ -106,7 +109,7 @@ class BaseReads:
 
     def version_tx(self, key: Key) -> int:
         """The transaction whose write the key's last read saw (-1: the pre-state)."""
-        version = self.recorded[key][2]
+        version = self.versions[key]
         return -1 if version is None else version[0]
 
     def storage(self, address: bytes, slot: int) -> int:

@@ -268,7 +268,7 @@ class Worker:
             return Task(TaskKind.EXECUTE, tx, incarnation)
         for code_hash, code in accounts.codes.items():
             self.core.code_put(code_hash, code)
-        wrote_new = self.core.publish(tx, incarnation, list(base.recorded.values()), writes)
+        wrote_new = self.core.publish(tx, incarnation, len(base.versions), writes)
         self.pending.append((tx, incarnation, outcome))
         if len(self.pending) >= _BATCH or time.monotonic() - self.flushed >= _BATCH_SECONDS:
             self.flush()
