@@ -1,8 +1,11 @@
-"""Fork selection: mainnet's schedule (as ../shared/data/README.md lists it), names, hints."""
+"""Fork selection: mainnet's schedule (as ../shared/data/README.md lists it), names, hints;
+and the state classes parevm makes of each fork's."""
 
 import pytest
+from eth.vm.state import BaseState
 
 from parevm.forks import (
+    FORKS,
     UnknownFork,
     canonical_fork,
     fork_for_block,
@@ -10,6 +13,8 @@ from parevm.forks import (
     is_at_least,
     mainnet_fork,
 )
+from parevm.statedb import block_state_class
+from parevm.worker import parallel_state_class
 
 MAINNET = [
     (0, 0, "Frontier"),
@@ -64,3 +69,13 @@ def test_declared_fork_wins_over_schedule():
     assert fork_for_block(1, header) == "Cancun"
     assert fork_for_block(1, header, "shanghai") == "Shanghai"
     assert fork_for_block(5, {**header, "withdrawalsRoot": "0x"}) == "Shanghai"
+
+
+@pytest.mark.parametrize("fork", sorted(FORKS))
+@pytest.mark.parametrize("make", [block_state_class, parallel_state_class])
+def test_state_classes_log_where_py_evm_would(fork, make):
+    """parevm's state classes keep their logger (see statedb.OneLogger): the one py-evm's own
+    property hands an instance of them."""
+    state_class = make(FORKS[fork].get_state_class())
+    state = object.__new__(state_class)
+    assert state.logger is BaseState.logger.fget(state)

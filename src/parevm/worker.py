@@ -24,7 +24,7 @@ from .core import SPINS, CapacityError, Core, RegionLost, Task, TaskKind, pause
 from .crypto import KzgSetupNeeded, refuse_kzg_loading
 from .outcome import Sent, sent, sent_invalid
 from .overlay import Reads
-from .statedb import AncestorLookup, StorageCollision
+from .statedb import AncestorLookup, OneLogger, StorageCollision
 from .stats import WORKER_TIMES
 from .txview import BaseReads, Blocked, TrackingAccountDB, lazy_sender
 
@@ -122,7 +122,7 @@ def parallel_state_class(base: type[StateAPI]) -> type[StateAPI]:
     computation = base.computation_class
     return type(
         f"Parallel{base.__name__}",
-        (_ParallelState, StorageCollision, AncestorLookup, base),
+        (_ParallelState, OneLogger, StorageCollision, AncestorLookup, base),
         {
             "computation_class": type(
                 f"Parallel{computation.__name__}",
