@@ -23,7 +23,7 @@ def builder(native: Path, extra_flags: list[str]) -> FFI:
     ffi.cdef((native / "cdef.h").read_text())
     ffi.set_source(
         "parevm._native",
-        '#include "pv_core.h"\n#include "pv_keccak.h"\n#include "pv_trie.h"',
+        '#include "pv_core.h"\n#include "pv_evmcode.h"\n#include "pv_keccak.h"\n#include "pv_trie.h"',
         sources=[str(native / name) for name in SOURCES],
         include_dirs=[str(native)],
         extra_compile_args=["-std=c11", "-O2", "-Wall", "-Wextra", *extra_flags],

@@ -66,6 +66,7 @@ int pv_stats_get(pv_core *c, pv_stats *out);
 /* pv_keccak.h, pv_trie.h */
 void pv_keccak256(const uint8_t *data, size_t len, uint8_t out[32]);
 void pv_bloom_add(uint8_t bloom[256], const uint8_t *items, size_t count, size_t item_len);
+void pv_opcode_starts(const uint8_t *code, size_t len, uint8_t *starts);
 int pv_trie_root(const uint8_t *keys, const uint32_t *key_offsets, const uint8_t *values,
                  const uint32_t *value_offsets, uint32_t count, uint8_t root_out[32]);
 int pv_trie_node(const uint8_t *keys, const uint32_t *key_offsets, const uint8_t *values,

@@ -12,6 +12,7 @@ from eth_utils.logging import get_extended_debug_logger
 
 from .blockinput import Account, AncestorHashes
 from .blockstate import BlockAccountDB
+from .codestream import StartsJumpChecks
 
 
 class AncestorLookup:
@@ -56,11 +57,16 @@ class StorageCollision:
 
 @functools.cache
 def block_state_class(base: type[StateAPI]) -> type[StateAPI]:
-    """parevm's state: the fork's class on the layered block state, ancestor lookup, EIP-7610."""
+    """parevm's state: the fork's class on the layered block state, ancestor lookup, EIP-7610,
+    jump targets checked from a table (codestream)."""
+    computation = base.computation_class
     return type(
         f"Block{base.__name__}",
         (OneLogger, StorageCollision, AncestorLookup, base),
-        {"account_db_class": BlockAccountDB},
+        {
+            "account_db_class": BlockAccountDB,
+            "computation_class": type(f"Block{computation.__name__}", (StartsJumpChecks, computation), {}),
+        },
     )
 
 

@@ -20,6 +20,7 @@ from eth.vm.logic.call import BaseCall, CallParams
 from eth_typing import Address
 from eth_utils import ValidationError
 
+from .codestream import StartsJumpChecks
 from .core import SPINS, CapacityError, Core, RegionLost, Task, TaskKind, pause
 from .crypto import KzgSetupNeeded, refuse_kzg_loading
 from .outcome import Sent, sent, sent_invalid
@@ -126,7 +127,7 @@ def parallel_state_class(base: type[StateAPI]) -> type[StateAPI]:
         {
             "computation_class": type(
                 f"Parallel{computation.__name__}",
-                (_ParallelComputation, computation),
+                (_ParallelComputation, StartsJumpChecks, computation),
                 {"opcodes": _parallel_opcodes(computation.opcodes)},
             )
         },
