@@ -16,8 +16,8 @@ from eth.validation import validate_uint256
 from eth_hash.auto import keccak
 from eth_typing import Address, Hash32
 
-from .core import WRITE_RECORD, Write
 from ._native import lib
+from .core import WRITE_RECORD, Write
 from .native import Key, Kind
 
 UINT256 = 2**256
@@ -346,7 +346,6 @@ class OverlayAccountDB:
         for (address, slot), value in self.slots.items():
             writes.append(((address, Kind.STORAGE, slot), value, False))
         return writes
-
 
     def write_records(self) -> list[bytes]:
         """write_set() as the core's records (core.WRITE_RECORD), packed straight from the
