@@ -24,7 +24,7 @@ Key = tuple[bytes, Kind, int | None]
 """(address (20 bytes), kind, storage slot or None)."""
 
 _KINDS = tuple(sorted(Kind))
-_NO_SLOT = bytes(32)
+NO_SLOT = bytes(32)
 _STORAGE = int(Kind.STORAGE)  # a plain int compares faster than the enum member
 
 
@@ -34,7 +34,7 @@ def key_bytes(key: Key) -> bytes:
     if len(address) != 20 or not 0 <= kind < len(_KINDS) or (slot is not None and kind != _STORAGE):
         raise NativeError(f"invalid key: {key!r}")
     try:
-        return address + bytes((kind,)) + (_NO_SLOT if slot is None else slot.to_bytes(32, "big"))
+        return address + bytes((kind,)) + (NO_SLOT if slot is None else slot.to_bytes(32, "big"))
     except OverflowError:
         raise NativeError(f"slot out of range: {key!r}") from None
 

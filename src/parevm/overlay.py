@@ -18,7 +18,7 @@ from eth_typing import Address, Hash32
 
 from ._native import lib
 from .core import WRITE_RECORD, Write
-from .native import Key, Kind
+from .native import NO_SLOT, Key, Kind
 
 UINT256 = 2**256
 EMPTY_CODE_HASH = int.from_bytes(EMPTY_SHA3, "big")
@@ -339,10 +339,9 @@ class OverlayAccountDB:
         """(key, value, is_delta) for everything this layer holds."""
         writes: list[Write] = []
         for (address, name), value in self.fields.items():
-            if name == "credit":
-                writes.append(((address, Kind.BALANCE, None), value % UINT256, True))
-            else:
-                writes.append(((address, _FIELD_KINDS[name], None), value, False))
+            kind, flag = _FIELD_RECORDS[name]
+            is_delta = flag == _DELTA
+            writes.append(((address, kind, None), value % UINT256 if is_delta else value, is_delta))
         for (address, slot), value in self.slots.items():
             writes.append(((address, Kind.STORAGE, slot), value, False))
         return writes
@@ -354,11 +353,11 @@ class OverlayAccountDB:
         pack, records = WRITE_RECORD.pack, []
         for (address, name), value in self.fields.items():
             kind, flag = _FIELD_RECORDS[name]
-            if flag == lib.PV_DELTA:
+            if flag == _DELTA:
                 value %= UINT256
-            records.append(pack(address, kind, _NO_SLOT, flag, value.to_bytes(32, "big")))
+            records.append(pack(address, kind, NO_SLOT, flag, value.to_bytes(32, "big")))
         for (address, slot), value in self.slots.items():
-            records.append(pack(address, Kind.STORAGE, slot.to_bytes(32, "big"), lib.PV_ABSOLUTE, value.to_bytes(32, "big")))
+            records.append(pack(address, Kind.STORAGE, slot.to_bytes(32, "big"), _ABSOLUTE, value.to_bytes(32, "big")))
         return records
 
 
@@ -370,8 +369,6 @@ _FIELD_KINDS = {
     "wiped": Kind.STORAGE_WIPE,
 }
 _FIELD_NAMES = {kind: name for name, kind in _FIELD_KINDS.items()}
-_FIELD_RECORDS = {
-    "credit": (Kind.BALANCE, lib.PV_DELTA),
-    **{name: (kind, lib.PV_ABSOLUTE) for name, kind in _FIELD_KINDS.items()},
-}
-_NO_SLOT = bytes(32)
+_ABSOLUTE, _DELTA = lib.PV_ABSOLUTE, lib.PV_DELTA
+# Each field's key kind and write flag: a credit is the balance's delta (modulo 2**256).
+_FIELD_RECORDS = {"credit": (Kind.BALANCE, _DELTA), **{name: (kind, _ABSOLUTE) for name, kind in _FIELD_KINDS.items()}}

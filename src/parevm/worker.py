@@ -20,12 +20,11 @@ from eth.vm.logic.call import BaseCall, CallParams
 from eth_typing import Address
 from eth_utils import ValidationError
 
-from .codestream import StartsJumpChecks
 from .core import SPINS, CapacityError, Core, RegionLost, Task, TaskKind, pause
 from .crypto import KzgSetupNeeded, refuse_kzg_loading
 from .outcome import Sent, sent, sent_invalid
 from .overlay import Reads
-from .statedb import AncestorLookup, OneLogger, StorageCollision
+from .statedb import block_state_class
 from .stats import WORKER_TIMES
 from .txview import BaseReads, Blocked, TrackingAccountDB, lazy_sender
 
@@ -120,14 +119,17 @@ def _parallel_opcodes(opcodes: dict[int, Any]) -> dict[int, Any]:
 
 @functools.cache
 def parallel_state_class(base: type[StateAPI]) -> type[StateAPI]:
-    computation = base.computation_class
+    """parevm's state (statedb.block_state_class) running an incarnation (_ParallelState,
+    _ParallelComputation)."""
+    block = block_state_class(base)
+    computation = block.computation_class
     return type(
         f"Parallel{base.__name__}",
-        (_ParallelState, OneLogger, StorageCollision, AncestorLookup, base),
+        (_ParallelState, block),
         {
             "computation_class": type(
-                f"Parallel{computation.__name__}",
-                (_ParallelComputation, StartsJumpChecks, computation),
+                f"Parallel{base.computation_class.__name__}",
+                (_ParallelComputation, computation),
                 {"opcodes": _parallel_opcodes(computation.opcodes)},
             )
         },
