@@ -22,7 +22,7 @@ typedef struct pv_limits {
 } pv_limits;
 typedef struct pv_write { pv_key key; uint8_t flag; uint8_t value[32]; } pv_write;
 typedef struct pv_read {
-    pv_key key; uint8_t result; pv_version version; uint8_t value[32];
+    pv_key key; uint8_t result; uint8_t exact; pv_version version; uint8_t value[32];
 } pv_read;
 typedef struct pv_task { int kind; uint32_t tx; uint32_t incarnation; } pv_task;
 typedef struct pv_stats {

@@ -58,6 +58,7 @@ typedef struct pv_write {
 typedef struct pv_read {
     pv_key key;
     uint8_t result; /* PV_READ_* as pv_mv_read returned it */
+    uint8_t exact;  /* 1: valid only while the same version is found (see pv_validate), else 0 */
     pv_version version;
     uint8_t value[32];
 } pv_read;
@@ -91,7 +92,8 @@ pv_core *pv_core_at(void *region); /* NULL unless the region was initialised */
 int pv_mv_read(pv_core *c, uint32_t tx, const pv_key *key, uint8_t value_out[32],
                pv_version *version_out);
 /* pv_mv_read, the read written to *out as a read set records it (key, result, version, value:
- * a worker publishes these records as they are), and in *wait_out a lower transaction
+ * a worker publishes these records as they are; for PV_READ_NONE the value is 0, and the reader
+ * puts the pre-state value it used there, which validation compares), and in *wait_out a lower transaction
  * executing now that the reader had better wait for and then read again (PV_NO_TX: none): an
  * ESTIMATE's transaction, if it is executing again; or, when the key is hot (a validation
  * failed on it in this block), tx - 1 if it is executing and above the version found (it has
@@ -110,9 +112,12 @@ int pv_incarnation_finish(pv_core *c, uint32_t tx, uint32_t incarnation, const p
 
 int pv_mv_mark_estimates(pv_core *c, uint32_t tx); /* after an abort: tx will likely rewrite */
 
-/* 1 when every read of tx's read set would read the same now: the same result and version, or
- * for results that involve DELTA entries the same value; 0 otherwise (an ESTIMATE is invalid),
- * and the key of the first stale read becomes hot. */
+/* 1 when every read of tx's read set would read the same value now (a PV_READ_NONE read: the
+ * pre-state value its record holds, plus any DELTA entries below it now; a PV_READ_DELTA read:
+ * DELTA entries alone, of the same sum); 0 otherwise (an ESTIMATE is invalid), and the key of
+ * the first stale read becomes hot. Versions are compared only for an `exact` read (the reader
+ * used the order of two writes, not only their values): a rewrite of the same value leaves
+ * any other read valid. */
 int pv_validate(pv_core *c, uint32_t tx);
 
 /* The current write / read set of tx, in the order it was published. PV_ETOOSMALL when cap

@@ -149,6 +149,7 @@ int pv_mv_read_or_wait(pv_core *c, uint32_t tx, const pv_key *key, pv_read *out,
     if (rc >= 0) {
         out->key = *key;
         out->result = (uint8_t)found.result;
+        out->exact = 0;
         out->version = found.version;
         memcpy(out->value, found.value, sizeof found.value);
     }
@@ -347,7 +348,7 @@ static int publish(pv_core *c, pv_txsets *sets, uint32_t tx, uint32_t incarnatio
 static int reads_valid(const pv_read *reads, uint32_t n)
 {
     for (uint32_t r = 0; r < n; r++)
-        if (!key_valid(&reads[r].key) || reads[r].result > PV_READ_DELTA)
+        if (!key_valid(&reads[r].key) || reads[r].result > PV_READ_DELTA || reads[r].exact > 1)
             return 0;
     return 1;
 }
@@ -398,25 +399,32 @@ int pv_mv_mark_estimates(pv_core *c, uint32_t tx)
     return rc;
 }
 
-/* Versions identify a plain value; a value that folds DELTA entries can stay the same while
- * their versions change (commutative credits), so it is compared itself. */
+/* A read holds while it would see the same value: what an incarnation computed depends on
+ * nothing else. A write below the reader that leaves the value as it was (a slot set back, a
+ * balance credited and debited again) then costs no re-execution. An ABSOLUTE value is known
+ * here; a DELTA-only one adds to the pre-state, which a PV_READ_NONE record holds (the reader
+ * puts the value it used there), so what a NONE read would see now is known too; a DELTA read
+ * compares with a DELTA result alone. An ESTIMATE is never valid. An exact read also needs
+ * the same result and version: its reader compared the versions of two reads (a slot's and
+ * its account's storage wipe, to tell which came later). */
 static int still_valid(const pv_read *seen, const pv_found *now)
 {
-    if (now->result != seen->result)
+    if (now->result == PV_READ_ESTIMATE)
         return 0;
-    switch (seen->result) {
-    case PV_READ_NONE:
-        return 1;
-    case PV_READ_VALUE:
-        if (!now->with_delta)
-            return now->version.tx == seen->version.tx &&
-                   now->version.incarnation == seen->version.incarnation;
-        /* fall through */
-    case PV_READ_DELTA:
-        return memcmp(now->value, seen->value, sizeof now->value) == 0;
-    default:
-        return 0; /* an ESTIMATE */
+    if (seen->exact && (now->result != seen->result || (seen->result != PV_READ_NONE &&
+                        (now->version.tx != seen->version.tx ||
+                         now->version.incarnation != seen->version.incarnation))))
+        return 0;
+    if (seen->result == PV_READ_NONE) {
+        uint8_t value[32];
+        memcpy(value, seen->value, sizeof value);
+        if (now->result == PV_READ_VALUE)
+            memcpy(value, now->value, sizeof value);
+        else if (now->result == PV_READ_DELTA)
+            add_word(value, now->value);
+        return memcmp(value, seen->value, sizeof value) == 0;
     }
+    return now->result == seen->result && memcmp(now->value, seen->value, sizeof now->value) == 0;
 }
 
 int pv_validate(pv_core *c, uint32_t tx)

@@ -5,7 +5,12 @@ import pytest
 from parevm import depgraph
 from parevm.analysis import analyze_block
 from parevm.blockfile import block_input_from_json
+from parevm.native import Kind
 from parevm.workloads import generate
+from parevm.workloads.chain import address_of, mine
+from parevm.workloads.contracts import contract
+from parevm.workloads.genesis import Genesis
+from parevm.workloads.tokens import HOLDING, TOKEN, transfer
 
 TRANSFER_GAS = 21_000
 
@@ -88,3 +93,23 @@ def test_counter_report():
     json_form = analysis.to_json(2)
     assert json_form["dependencies"][1:] == [[i] for i in range(9)]
     assert json_form["bound_at_workers"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_balance_set_back_to_its_value_is_no_dependency():
+    """Holder 0 sends holder 1 no tokens: the token contract writes both balances back as they
+    were. Holder 1's transfer after it reads its balance, which that write left as it was:
+    validation compares values, so in the engine's model it does not depend on the first;
+    strictly (every access a dependency) it does."""
+    genesis = Genesis()
+    holders = genesis.funded(3, b"holder", 2)
+    genesis.token(TOKEN)
+    for holder in holders:
+        genesis.credit(TOKEN, address_of(holder), HOLDING)
+    transactions = [transfer(holders[0], address_of(holders[1]), 0), transfer(holders[1], bytes(19) + b"\x01", 5)]
+    block = block_input_from_json(mine(genesis.pre_state(), transactions), "zero transfer")
+    analysis = analyze_block(block)
+    assert analysis.result.ok
+    assert analysis.graph.dependencies == (frozenset(), frozenset())
+    assert analysis.strict.dependencies == (frozenset(), frozenset({0}))
+    balance = (TOKEN, Kind.STORAGE, contract("Token").slot("balanceOf", address_of(holders[1])))
+    assert balance in analysis.result.stats.neutral_keys[0]

@@ -61,7 +61,8 @@ def test_estimates_name_the_transaction_to_wait_for(core):
 def test_staged_reads_are_published_as_read():
     """A worker's reads stay in the core's staged set (read_or_wait's slots) until publish: a
     slot read again keeps its last read, more reads than the set holds grow it, and what is
-    published is each read as read() reports it, in slot order."""
+    published is each read as read() reports it (a NONE read with the pre-state value its reader
+    put there), in slot order."""
     keys = [slot(n) for n in range(70)] + [FEE]
     with Core(8) as core:
         publish(core, 1, 0, [(slot(1), 5, False), (FEE, 3, True)])
@@ -70,9 +71,31 @@ def test_staged_reads_are_published_as_read():
             assert found == core.read(4, key)
         publish(core, 2, 0, [(FEE, 4, True)])
         assert core.read_or_wait(4, FEE, len(keys) - 1)[0] == (ReadResult.DELTA, (2, 0), 7)
+        core.read_pre_state(69, 3)  # past the set's first size: where it grew
         assert not core.publish(4, 0, len(keys), [])
-        assert core.tx_reads(4) == [(key, *core.read(4, key)) for key in keys]
+        expected = [(key, *core.read(4, key)) for key in keys]
+        expected[69] = (slot(69), ReadResult.NONE, None, 3)
+        assert core.tx_reads(4) == expected
         assert core.validate(4)
+
+
+def test_a_read_holds_while_its_value_does():
+    """A staged NONE read keeps the pre-state value its reader used, so a lower write of that
+    value leaves it valid; an exact read needs the same writer too (see BaseReads.storage)."""
+    with Core(8) as core:
+        for n in range(3):
+            assert core.read_or_wait(4, slot(n), n)[0][0] == ReadResult.NONE
+        core.read_pre_state(0, 9)
+        core.read_pre_state(1, 9)
+        core.read_exact(2)
+        core.publish(4, 0, 3, [])
+        assert core.tx_reads(4)[0] == (slot(0), ReadResult.NONE, None, 9)
+        publish(core, 1, 0, [(slot(0), 9, False), (slot(1), 8, False)])
+        assert not core.validate(4)  # slot 1: 8, not 9
+        publish(core, 1, 1, [(slot(0), 9, False)])
+        assert core.validate(4)  # slot 0: 9 written again
+        publish(core, 2, 0, [(slot(2), 0, False)])
+        assert not core.validate(4)  # slot 2's value is the same, but it is exact
 
 
 def test_a_publication_replaces_the_previous_write_set(core):
@@ -90,13 +113,15 @@ def test_validation_catches_a_changed_read(core):
     def record_read(tx: int, incarnation: int, key: Key) -> None:
         publish(core, tx, incarnation, [], [(key, *core.read(tx, key))])
 
-    record_read(3, 0, slot(1))
+    record_read(3, 0, slot(1))  # NONE, as if the pre-state held 0
     assert core.validate(3)
     publish(core, 1, 0, [(slot(1), 5, False)])
     assert not core.validate(3)
     record_read(3, 1, slot(1))
     assert core.validate(3)
     publish(core, 1, 1, [(slot(1), 5, False)])  # the same value, a new incarnation
+    assert core.validate(3)
+    publish(core, 2, 0, [(slot(1), 6, False)])  # another value from a writer above it
     assert not core.validate(3)
 
     publish(core, 1, 2, [(FEE, 5, True)])

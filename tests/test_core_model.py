@@ -104,14 +104,16 @@ class MemoryModel:
         return bool(fresh)
 
     def valid(self, tx: int) -> bool:
-        for key, result, version, value in self.reads[tx]:
+        """Every read would see the value it saw (a NONE read holds the pre-state value)."""
+        for key, result, _, value in self.reads[tx]:
             now = self.read(tx, key)
-            if now.result != result:
+            if now.result == ReadResult.ESTIMATE:
                 return False
-            if result == ReadResult.VALUE and not now.with_delta:
-                if now.version != version:
+            if result == ReadResult.NONE:
+                sees = {ReadResult.NONE: value, ReadResult.VALUE: now.value}.get(now.result, (value + now.value) % WORD)
+                if sees != value:
                     return False
-            elif result != ReadResult.NONE and now.value != value:
+            elif (now.result, now.value) != (result, value):
                 return False
         return True
 
@@ -126,7 +128,17 @@ KEYS = [
     (BOB, Kind.CODE_HASH, None),
 ]
 MODEL_TXS = 6
-VALUES = st.one_of(st.integers(0, 9), st.integers(WORD - 4, WORD - 1), st.integers(0, WORD - 1))
+
+
+def pre_state(key: Key) -> int:
+    return (int.from_bytes(key[0][:2], "big") + (key[2] or 0) + 7 * key[1]) % WORD
+
+
+# Small values, values just under 2**256 (credits that wrap), any value, and the keys' pre-state
+# values (a write that leaves a NONE read's value as it was).
+VALUES = st.one_of(
+    st.integers(0, 9), st.integers(WORD - 4, WORD - 1), st.integers(0, WORD - 1), st.sampled_from([pre_state(k) for k in KEYS])
+)
 WRITE_SETS = st.lists(
     st.tuples(st.sampled_from(KEYS), VALUES, st.booleans()), max_size=4, unique_by=lambda w: w[0]
 )
@@ -153,7 +165,7 @@ class MemoryMachine(RuleBasedStateMachine):
             assert (result, version, value) == (expected.result, expected.version, expected.value)
             if result == ReadResult.ESTIMATE:
                 return
-            reads.append((key, result, version, value))
+            reads.append((key, result, version, pre_state(key) if result == ReadResult.NONE else value))
         incarnation = self.incarnations[tx]
         expected_new = self.model.publish(tx, incarnation, reads, writes)
         if expected_new is None:
@@ -201,26 +213,26 @@ TestMemoryModel = MemoryMachine.TestCase
 class Program:
     """A fake transaction: it reads some keys into an accumulator, then writes some keys the
     accumulator, credits others, and writes one more key only when the accumulator is odd (so
-    write sets change between incarnations)."""
+    write sets change between incarnations); a `restored` key it writes back as it read it
+    (a write that leaves higher readers' values as they were)."""
 
     reads: list[Key]
     writes: list[Key]
     credits: list[tuple[Key, int]]
     maybe: Key | None
+    restored: Key | None = None
 
     def run(self, tx: int, read: Callable[[Key], int]) -> list[Write]:
         acc = tx
         for key in self.reads:
             acc = (acc * 31 + read(key)) % WORD
         out: list[Write] = [(key, (acc + i) % WORD, False) for i, key in enumerate(self.writes)]
+        if self.restored is not None:
+            out.append((self.restored, read(self.restored), False))
         out += [(key, amount, True) for key, amount in self.credits]
         if self.maybe is not None and acc % 2:
             out.append((self.maybe, acc, False))
         return out
-
-
-def pre_state(key: Key) -> int:
-    return (int.from_bytes(key[0][:2], "big") + (key[2] or 0) + 7 * key[1]) % WORD
 
 
 def random_block(rng: random.Random, txs: int, n_keys: int) -> list[Program]:
@@ -236,8 +248,10 @@ def random_block(rng: random.Random, txs: int, n_keys: int) -> list[Program]:
             credits.append((writes.pop(), WORD - rng.randint(1, 5)))
         spare = [key for key in keys if key not in picked]
         maybe = rng.choice(spare) if spare and rng.random() < 0.5 else None
+        spare = [key for key in spare if key != maybe]
+        restored = rng.choice(spare) if spare and rng.random() < 0.3 else None
         reads = picked[:cut] + ([fee] if rng.random() < 0.1 else [])
-        block.append(Program(reads, writes, credits, maybe))
+        block.append(Program(reads, writes, credits, maybe, restored))
     return block
 
 
@@ -299,8 +313,10 @@ class Worker:
                 result, version, value = self.core.read(task.tx, key)
                 if result == ReadResult.ESTIMATE:
                     raise Blocked(version[0])
+                if result == ReadResult.NONE:
+                    value = pre_state(key)  # the value used, as a worker records it
                 reads.append((key, result, version, value))
-                return value if result == ReadResult.VALUE else (pre_state(key) + value) % WORD
+                return value if result != ReadResult.DELTA else (pre_state(key) + value) % WORD
 
             try:
                 writes = self.block[task.tx].run(task.tx, read)

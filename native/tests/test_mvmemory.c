@@ -26,15 +26,25 @@ static int finish_writes(pv_core *c, uint32_t tx, uint32_t incarnation, const pv
     return rc < 0 ? rc : wrote_new;
 }
 
-/* Publishes tx's single read of key, as pv_mv_read reports it now. */
-static void finish_one_read(pv_core *c, uint32_t tx, uint32_t incarnation, uint32_t key)
+/* Publishes tx's single read of key, as pv_mv_read reports it now; a NONE read with `pre` as
+ * the pre-state value its reader used, and `exact` as given. */
+static void finish_read(pv_core *c, uint32_t tx, uint32_t incarnation, uint32_t key, uint64_t pre,
+                        uint8_t exact)
 {
     pv_read r;
     memset(&r, 0, sizeof r);
     r.key = key_of(key);
     r.result = (uint8_t)pv_mv_read(c, tx, &r.key, r.value, &r.version);
+    if (r.result == PV_READ_NONE)
+        word_of(r.value, pre);
+    r.exact = exact;
     int wrote_new;
     CHECK(pv_incarnation_finish(c, tx, incarnation, &r, 1, NULL, 0, &wrote_new) == PV_OK);
+}
+
+static void finish_one_read(pv_core *c, uint32_t tx, uint32_t incarnation, uint32_t key)
+{
+    finish_read(c, tx, incarnation, key, 0, 0);
 }
 
 static void test_limits_and_init(void)
@@ -202,19 +212,58 @@ static void test_validation_catches_changed_reads(void)
 {
     pv_core *c = core_new(8, 8, 8, 8, 0);
     pv_write w = write_of(1, PV_ABSOLUTE, 5);
-    finish_one_read(c, 3, 0, 1); /* nothing there yet */
+    finish_read(c, 3, 0, 1, 4, 0); /* nothing there yet: the pre-state's 4 */
     CHECK(pv_validate(c, 3) == 1);
     finish_writes(c, 1, 0, &w, 1);
-    CHECK(pv_validate(c, 3) == 0);
+    CHECK(pv_validate(c, 3) == 0); /* 5 now */
     finish_one_read(c, 3, 1, 1); /* sees (1, 0) */
     CHECK(pv_validate(c, 3) == 1);
     finish_writes(c, 4, 0, &w, 1); /* above the reader: irrelevant */
     CHECK(pv_validate(c, 3) == 1);
     finish_writes(c, 1, 1, &w, 1); /* the same value from a new incarnation */
+    CHECK(pv_validate(c, 3) == 1);
+    w = write_of(1, PV_ABSOLUTE, 6);
+    finish_writes(c, 2, 0, &w, 1); /* another value, from a new writer */
     CHECK(pv_validate(c, 3) == 0);
     finish_one_read(c, 3, 2, 1);
-    pv_mv_mark_estimates(c, 1);
+    pv_mv_mark_estimates(c, 2);
     CHECK(pv_validate(c, 3) == 0);
+    free(c);
+}
+
+static void test_validation_compares_values_not_writers(void)
+{
+    pv_core *c = core_new(8, 8, 8, 8, 0);
+    pv_write w = write_of(1, PV_ABSOLUTE, 4);
+    finish_read(c, 3, 0, 1, 4, 0); /* the pre-state's 4 */
+    finish_writes(c, 1, 0, &w, 1); /* 4 written again below the reader */
+    CHECK(pv_validate(c, 3) == 1);
+    w = write_of(1, PV_DELTA, 0); /* a credit of 0 above it */
+    finish_writes(c, 2, 0, &w, 1);
+    CHECK(pv_validate(c, 3) == 1);
+    w = write_of(1, PV_DELTA, 1);
+    finish_writes(c, 2, 1, &w, 1);
+    CHECK(pv_validate(c, 3) == 0);
+
+    w = write_of(2, PV_DELTA, 0); /* only deltas, summing to 0, over the pre-state's 9 */
+    finish_read(c, 6, 0, 2, 9, 0);
+    finish_writes(c, 5, 0, &w, 1);
+    CHECK(pv_validate(c, 6) == 1);
+    w = write_of(2, PV_DELTA, 3);
+    finish_writes(c, 5, 1, &w, 1);
+    CHECK(pv_validate(c, 6) == 0);
+
+    /* An exact read holds only while it finds the same writer. */
+    w = write_of(3, PV_ABSOLUTE, 7);
+    finish_writes(c, 1, 2, &w, 1);
+    finish_read(c, 4, 0, 3, 0, 1);
+    CHECK(pv_validate(c, 4) == 1);
+    finish_writes(c, 2, 2, &w, 1); /* the same value, a writer above the one it saw */
+    CHECK(pv_validate(c, 4) == 0);
+    finish_read(c, 7, 0, 4, 7, 1); /* NONE, exact: any writer below makes it stale */
+    w = write_of(4, PV_ABSOLUTE, 7);
+    finish_writes(c, 6, 0, &w, 1);
+    CHECK(pv_validate(c, 7) == 0);
     free(c);
 }
 
@@ -421,6 +470,9 @@ static void test_bad_arguments(void)
     memset(&r, 0, sizeof r);
     r.result = PV_READ_DELTA + 1;
     CHECK(pv_incarnation_finish(c, 0, 0, &r, 1, NULL, 0, &wrote_new) == PV_EINVAL);
+    r.result = PV_READ_VALUE;
+    r.exact = 2;
+    CHECK(pv_incarnation_finish(c, 0, 0, &r, 1, NULL, 0, &wrote_new) == PV_EINVAL);
     CHECK(pv_mv_mark_estimates(c, 2) == PV_EINVAL);
     CHECK(pv_validate(c, 2) == PV_EINVAL);
     CHECK(pv_validate(NULL, 0) == PV_EINVAL);
@@ -441,6 +493,7 @@ int main(void)
     RUN(test_publications_replace_the_write_set);
     RUN(test_repeated_key_keeps_the_last_write);
     RUN(test_validation_catches_changed_reads);
+    RUN(test_validation_compares_values_not_writers);
     RUN(test_validation_compares_values_folded_from_deltas);
     RUN(test_read_sets_round_trip);
     RUN(test_reads_wait_for_likely_writers_in_flight);

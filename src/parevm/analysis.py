@@ -5,7 +5,8 @@ final read and write sets give the dependency graph (see depgraph), its receipts
 its worker the execution time of every transaction.
 
 Two models: the engine's own (balance changes are commutative deltas, a sender's nonce is its
-transaction's: see txview) and the strict one, where every account access is a dependency but
+transaction's: see txview; a write that leaves a key's value as its writer read it is no
+dependency, since validation compares values) and the strict one, where every account access is a dependency but
 the fee recipient's credit (what the engine did before lazy account updates).
 """
 
@@ -159,7 +160,9 @@ def analyze_block(block: BlockInput, name: str | None = None) -> BlockAnalysis:
     if stats is None or not stats.parallel:
         reason = stats.fallback if stats else "no engine statistics"
         raise AnalysisError(f"block {block.number}: the engine did not run it in parallel ({reason})")
-    graph = depgraph.dependency_graph(stats.read_keys, stats.write_keys, stats.delta_keys)
+    graph = depgraph.dependency_graph(
+        stats.read_keys, _changed(stats.write_keys, stats.neutral_keys), _changed(stats.delta_keys, stats.neutral_keys)
+    )
     strict = _strict_graph(stats.read_keys, stats.write_keys, stats.delta_keys, block.header.coinbase)
     gas = tuple(receipt.gas_used for receipt in result.receipts)
     seconds = tuple(stats.tx_seconds)
@@ -174,6 +177,11 @@ def analyze_block(block: BlockInput, name: str | None = None) -> BlockAnalysis:
         by_time=depgraph.critical_path(graph, seconds),
         contracts=frozenset(a for a, account in block.pre_state.items() if account.code),
     )
+
+
+def _changed(written: Sequence[Sequence[Key]], neutral: Sequence[Sequence[Key]]) -> list[list[Key]]:
+    """Per transaction, the written keys whose value its writes changed."""
+    return [[key for key in keys if key not in left] for keys, left in zip(written, neutral)]
 
 
 def _strict_graph(

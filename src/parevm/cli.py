@@ -236,8 +236,10 @@ def _parser() -> argparse.ArgumentParser:
         help="a block's dependency graph, critical path, bound and contended keys",
         description="Run each block once through the engine (one worker) and build its "
         "dependency graph from the final read and write sets: transaction j depends on the "
-        "last earlier transaction that wrote a key j read (balance changes are commutative "
-        "deltas and a sender's nonce is its transaction's, checked at commit). "
+        "last earlier transaction that wrote a key j read and changed its value (balance "
+        "changes are commutative deltas and a sender's nonce is its transaction's, checked at "
+        "commit; a key set back to the value its writer read, or credited 0, is no "
+        "dependency, since validation compares values). "
         "Reports the critical path by gas and by measured execution time, the bound "
         "total work / critical path (no schedule of whole transactions can beat it; the engine "
         "can, where a read waits in place for a lower transaction), min(bound, workers), "

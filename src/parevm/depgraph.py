@@ -1,6 +1,7 @@
 """A block's dependency graph and the limits it puts on parallel execution.
 
-Transaction j depends on the last earlier transaction that wrote a key j read. A commutative
+Transaction j depends on the last earlier transaction that wrote a key j read (the caller
+leaves out writes that did not change a key's value). A commutative
 credit (a balance change the engine keeps as a delta) is no dependency for other credits;
 a real read of its key depends on the last real write and on every credit since. The critical
 path is the heaviest chain of dependencies; no schedule on any number of workers finishes

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .core import ReadResult
 from .native import Key
 from .outcome import Outcome
 
@@ -16,7 +17,10 @@ ESTIMATE, reads waiting in place for a lower transaction, validations, and no ta
 @dataclass
 class ExecutionStats:
     """Counts from the native core, time per phase, and (on request) each transaction's final
-    read keys, written keys, commutative credits (delta_keys) and execution time.
+    read keys, written keys, commutative credits (delta_keys), the written or credited keys whose
+    value its writes left as it was (neutral_keys: a key set back to the value the transaction
+    read, a credit of 0; validation compares values, so no reader above depends on those
+    writes) and execution time.
     `fallback` says why a block ran sequentially (None: it ran in parallel)."""
 
     workers: int
@@ -33,6 +37,7 @@ class ExecutionStats:
     read_keys: list[list[Key]] = field(default_factory=list)
     write_keys: list[list[Key]] = field(default_factory=list)
     delta_keys: list[list[Key]] = field(default_factory=list)
+    neutral_keys: list[list[Key]] = field(default_factory=list)
     tx_seconds: list[float] = field(default_factory=list)
 
     @property
@@ -57,12 +62,19 @@ class ExecutionStats:
 
     def record_keys(self, core: Any, outcomes: Sequence[Outcome]) -> None:
         """Every transaction's final read and write keys and execution time."""
-        self.read_keys, self.write_keys, self.delta_keys = [], [], []
+        self.read_keys, self.write_keys, self.delta_keys, self.neutral_keys = [], [], [], []
         for tx in range(self.transactions):
-            self.read_keys.append([key for key, *_ in core.tx_reads(tx)])
+            reads = core.tx_reads(tx)
+            self.read_keys.append([key for key, *_ in reads])
+            # The values it read: a NONE read's record holds the pre-state value it used; a
+            # DELTA read's, only the credits to add to that.
+            seen = {key: value for key, result, _, value in reads if result != ReadResult.DELTA}
             writes = core.tx_writes(tx)
             self.write_keys.append([key for key, _, delta in writes if not delta])
             self.delta_keys.append([key for key, _, delta in writes if delta])
+            self.neutral_keys.append(
+                [key for key, value, delta in writes if (value == 0 if delta else seen.get(key) == value)]
+            )
         self.tx_seconds = [outcome.seconds for outcome in outcomes]
 
     def to_json(self, keys: bool = False) -> dict[str, Any]:
@@ -84,6 +96,7 @@ class ExecutionStats:
             out["read_keys"] = [[key_json(k) for k in tx] for tx in self.read_keys]
             out["write_keys"] = [[key_json(k) for k in tx] for tx in self.write_keys]
             out["delta_keys"] = [[key_json(k) for k in tx] for tx in self.delta_keys]
+            out["neutral_keys"] = [[key_json(k) for k in tx] for tx in self.neutral_keys]
             out["tx_seconds"] = [round(seconds, 6) for seconds in self.tx_seconds]
         return out
 

@@ -43,10 +43,11 @@ class BaseReads:
     """Reads below the incarnation's own writes: multi-version memory, then the pre-state.
 
     Each key is read once per incarnation; the read is recorded as the core reported it
-    (key, result, version, value), which is what validation compares against later: the
-    record stays in the core's staged read set (Core.read_or_wait; one incarnation at a time
-    per process), which the worker publishes as it is, and `versions` keeps what it saw. Code is
-    immutable by hash, so `code_cache` may be shared by every incarnation of a worker.
+    (key, result, version, value; a NONE read with the pre-state value it used), which is what
+    validation compares against later: the record stays in the core's staged read set
+    (Core.read_or_wait; one incarnation at a time per process), which the worker publishes as
+    it is, and `kept` keeps where and what it saw. Code is immutable by hash, so `code_cache`
+    may be shared by every incarnation of a worker.
     `targets` holds each transaction's recipient: a read waits in place for a likely writer
     (see `value`), and on a hot key that is one calling the same contract.
     """
@@ -66,7 +67,7 @@ class BaseReads:
         self.targets = targets
         self.pre = pre
         self.code_cache = code_cache
-        self.versions: dict[Key, Version | None] = {}  # what each kept read saw (staged in the core)
+        self.kept: dict[Key, tuple[int, Version | None]] = {}  # each kept read's staged slot and version
         self._values: dict[Key, int] = {}
         self.blocked_on: int | None = None
         self.waited = 0.0  # seconds spent waiting in place (see `value`)
@@ -74,7 +75,7 @@ class BaseReads:
     def value(self, key: Key) -> int:
         if key in self._values:
             return self._values[key]
-        slot = len(self.versions)
+        slot = len(self.kept)
         (result, version, value), wait = self.core.read_or_wait(self.tx, key, slot)
         for _ in range(_WAITS):
             if wait is None or (result != ReadResult.ESTIMATE and not self._same_target(wait)):
@@ -91,9 +92,10 @@ class BaseReads:
         if result == ReadResult.ESTIMATE:
             self.blocked_on = version[0]
             raise Blocked()
-        self.versions[key] = version
+        self.kept[key] = (slot, version)
         if result == ReadResult.NONE:
             resolved = self.pre.value(key)
+            self.core.read_pre_state(slot, resolved)
         elif result == ReadResult.DELTA:
             resolved = (self.pre.value(key) + value) % UINT256
         else:
@@ -109,7 +111,7 @@ class BaseReads:
 
     def version_tx(self, key: Key) -> int:
         """The transaction whose write the key's last read saw (-1: the pre-state)."""
-        version = self.versions[key]
+        version = self.kept[key][1]
         return -1 if version is None else version[0]
 
     def storage(self, address: bytes, slot: int) -> int:
@@ -117,9 +119,13 @@ class BaseReads:
         slot_key = (address, Kind.STORAGE, slot)
         wipe_key = (address, Kind.STORAGE_WIPE, None)
         value = self.value(slot_key)
-        if self.value(wipe_key) and self.version_tx(wipe_key) > self.version_tx(slot_key):
-            return 0
-        return value
+        if not self.value(wipe_key):
+            return value
+        # The answer depends on which write came later, not only on the values: both reads
+        # must find the same versions to stay valid.
+        self.core.read_exact(self.kept[slot_key][0])
+        self.core.read_exact(self.kept[wipe_key][0])
+        return 0 if self.version_tx(wipe_key) > self.version_tx(slot_key) else value
 
     def code(self, address: bytes, code_hash: bytes) -> bytes:
         """Code by hash: a lower transaction's (in the core's arena) or the pre-state's."""

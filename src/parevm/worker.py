@@ -271,7 +271,7 @@ class Worker:
             return Task(TaskKind.EXECUTE, tx, incarnation)
         for code_hash, code in accounts.codes.items():
             self.core.code_put(code_hash, code)
-        wrote_new = self.core.publish(tx, incarnation, len(base.versions), writes)
+        wrote_new = self.core.publish(tx, incarnation, len(base.kept), writes)
         self.pending.append((tx, incarnation, outcome))
         if len(self.pending) >= _BATCH or time.monotonic() - self.flushed >= _BATCH_SECONDS:
             self.flush()
