@@ -163,6 +163,13 @@ def _big_block():
     return load(mine(genesis(300, 9, None, 0), txs))
 
 
+def test_leaves_ahead_of_the_root_are_timed_apart_from_the_commit():
+    """From Byzantium on, every 64 transactions committed, the parent computes the leaves
+    written so far (prepare_root): state-root work, in its own phase beside the commit's."""
+    result = same_result(_big_block(), ParallelExecutor(2, min_txs=0))
+    assert result.stats.phases["commit_beside"] > 0 and result.stats.phases["root_ahead"] > 0
+
+
 def _first(flag):
     """True the first time a process of this test gets here (the flag file marks it), so that a
     fault happens once per test, not once per run of the block."""

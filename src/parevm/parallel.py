@@ -319,11 +319,12 @@ class _Intake:
                     cut = ", in the middle of a message" if reader.cut_off else ""
                     raise WorkerLost(f"a worker ended with wait status {status}{cut}")
         if self.beside is not None:
-            started = time.perf_counter()
+            phases, started = self.stats.phases, time.perf_counter()
             self.beside.advance(self.core, self.latest)
-            self.beside.prepare_root()
-            phases = self.stats.phases
-            phases["commit_beside"] = phases.get("commit_beside", 0.0) + time.perf_counter() - started
+            committed = time.perf_counter()
+            self.beside.prepare_root()  # the state root's work, not the commit's: timed apart
+            phases["commit_beside"] = phases.get("commit_beside", 0.0) + committed - started
+            phases["root_ahead"] = phases.get("root_ahead", 0.0) + time.perf_counter() - committed
         return bool(ready)
 
     def check_stall(self) -> None:
