@@ -399,32 +399,36 @@ int pv_mv_mark_estimates(pv_core *c, uint32_t tx)
     return rc;
 }
 
+static int same_version(const pv_read *seen, const pv_found *now)
+{
+    return now->result == seen->result && (seen->result == PV_READ_NONE ||
+                                           (now->version.tx == seen->version.tx &&
+                                            now->version.incarnation == seen->version.incarnation));
+}
+
 /* A read holds while it would see the same value: what an incarnation computed depends on
  * nothing else. A write below the reader that leaves the value as it was (a slot set back, a
- * balance credited and debited again) then costs no re-execution. An ABSOLUTE value is known
- * here; a DELTA-only one adds to the pre-state, which a PV_READ_NONE record holds (the reader
- * puts the value it used there), so what a NONE read would see now is known too; a DELTA read
- * compares with a DELTA result alone. An ESTIMATE is never valid. An exact read also needs
- * the same result and version: its reader compared the versions of two reads (a slot's and
- * its account's storage wipe, to tell which came later). */
+ * balance credited and debited again) then costs no re-execution. A PV_READ_NONE record holds
+ * the pre-state value its reader used: an ABSOLUTE value now must equal it, DELTA entries now
+ * must sum to 0. A DELTA read (added to a pre-state value the core does not know) compares with
+ * a DELTA result alone. An ESTIMATE is never valid. An exact read also needs the same version:
+ * its reader compared the versions of two reads (a slot's and its account's storage wipe, to
+ * tell which came later). */
 static int still_valid(const pv_read *seen, const pv_found *now)
 {
-    if (now->result == PV_READ_ESTIMATE)
+    static const uint8_t zero[32];
+    if (now->result == PV_READ_ESTIMATE || (seen->exact && !same_version(seen, now)))
         return 0;
-    if (seen->exact && (now->result != seen->result || (seen->result != PV_READ_NONE &&
-                        (now->version.tx != seen->version.tx ||
-                         now->version.incarnation != seen->version.incarnation))))
-        return 0;
-    if (seen->result == PV_READ_NONE) {
-        uint8_t value[32];
-        memcpy(value, seen->value, sizeof value);
-        if (now->result == PV_READ_VALUE)
-            memcpy(value, now->value, sizeof value);
-        else if (now->result == PV_READ_DELTA)
-            add_word(value, now->value);
-        return memcmp(value, seen->value, sizeof value) == 0;
+    if (seen->result != PV_READ_NONE)
+        return now->result == seen->result && memcmp(now->value, seen->value, sizeof now->value) == 0;
+    switch (now->result) {
+    case PV_READ_VALUE:
+        return memcmp(now->value, seen->value, sizeof now->value) == 0;
+    case PV_READ_DELTA:
+        return memcmp(now->value, zero, sizeof zero) == 0;
+    default:
+        return 1; /* NONE: still the pre-state */
     }
-    return now->result == seen->result && memcmp(now->value, seen->value, sizeof now->value) == 0;
 }
 
 int pv_validate(pv_core *c, uint32_t tx)
