@@ -43,11 +43,11 @@ static void add_word(uint8_t acc[32], const uint8_t v[32])
     }
 }
 
-/* Under the key's lock: the entries below tx, highest first, folded into one result. */
+/* Under the key's lock: the entries below tx, highest first, folded into one result; `found`
+ * comes cleared (read_key, its one caller, clears it for a key no one wrote too). */
 static void find_below(pv_core *c, const pv_keyrec *key, uint32_t tx, pv_found *found)
 {
     const pv_entry *entries = pv_entry_array(c);
-    memset(found, 0, sizeof *found);
     for (uint32_t i = key->head; i != PV_NIL; i = entries[i].next) {
         const pv_entry *e = &entries[i];
         if (e->tx >= tx)
