@@ -139,6 +139,34 @@ def test_a_sender_funded_in_the_block_is_checked_at_commit_like_sequential():
         assert str(parallel.value) == str(sequential.value)
 
 
+_VALUE = 10**15
+
+
+@pytest.mark.parametrize("beyond_fees, valid", [(_VALUE, True), (_VALUE - 1, True), (-1, False)])
+def test_a_lazy_sender_at_the_edge_of_its_funds_is_checked_like_sequential(beyond_fees, valid):
+    """The commit's quick check of a lazy sender (its nonce, and funds for gas times the
+    maximum fee plus the value) at its edge: funds for exactly that pass it; a wei less goes
+    to py-evm's own checks, which still pass (they charge the effective price on the value,
+    the maximum fee without it); below gas times the maximum fee the block is invalid, with
+    sequential's error."""
+    payer, spender = key(10, b"payer", 0), key(10, b"spender", 0)
+    last = dynamic_fee_transaction(spender, 0, b"\x51" * 20, value=_VALUE)
+    pre = {
+        payer.public_key.to_canonical_address(): Account(balance=FUNDS),
+        spender.public_key.to_canonical_address(): Account(balance=last.gas * last.max_fee_per_gas + beyond_fees),
+    }
+    txs = [dynamic_fee_transaction(payer, n, bytes([0x50]) * 20, value=1) for n in range(8)]
+    block = _with(load(mine(pre, txs)), last)
+    if valid:
+        assert same_result(block, ParallelExecutor(2, min_txs=0)).stats.parallel
+        return
+    with pytest.raises(ValidationError) as sequential:
+        replay(block, SequentialExecutor())
+    with pytest.raises(ValidationError) as parallel:
+        replay(block, ParallelExecutor(2, min_txs=0))
+    assert str(parallel.value) == str(sequential.value)
+
+
 @pytest.mark.parametrize("r, s, v", [(5, 7, 27), (1, 1, 29)])
 def test_a_bad_signature_is_rejected_like_sequential(r, s, v):
     """The sender is recovered only after py-evm's own signature check, so a transaction whose

@@ -7,6 +7,7 @@ so that by the time the block is done little of the serial part is left.
 """
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, VirtualMachineAPI
 from eth.vm.forks.byzantium import ByzantiumVM
@@ -18,6 +19,19 @@ from .senders import remember_sender
 
 
 _AHEAD = 64  # transactions committed between two computations of leaves ahead of the root
+
+
+def _sender_covers(accounts: Any, transaction: SignedTransactionAPI, sender: bytes) -> bool:
+    """Whether py-evm's validate_transaction surely passes: all it reads of the state is the
+    sender's nonce and balance (the rest the worker checked, with those two assumed), and a
+    balance covering gas times the maximum fee plus the value covers each of its balance
+    checks (the price it charges is at most the maximum fee; a lazy sender sends no blobs).
+    Where not, py-evm's own call decides and raises its own error. Its call for every lazy
+    sender cost 0.22 s of the parent's share a corpus pass with 2 workers."""
+    return bool(
+        accounts.get_nonce(sender) == transaction.nonce
+        and accounts.get_balance(sender) >= transaction.gas * transaction.max_fee_per_gas + transaction.value
+    )
 
 
 class OrderedCommit:
@@ -56,7 +70,8 @@ class OrderedCommit:
         vm.validate_transaction_against_header(self.receipts.header, transaction)
         if outcome.sender is not None:  # a lazy sender: what the worker assumed, checked for real
             remember_sender(transaction, outcome.sender)  # not recovered again
-            state.validate_transaction(transaction)
+            if not _sender_covers(state._account_db, transaction, outcome.sender):  # type: ignore[attr-defined]
+                state.validate_transaction(transaction)  # py-evm's own error, as sequential's
         if outcome.invalid is not None:
             raise outcome.invalid
         state._account_db.apply(self.writes_of(index), self.code_of)  # type: ignore[attr-defined]
