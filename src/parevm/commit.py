@@ -7,10 +7,10 @@ so that by the time the block is done little of the serial part is left.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
-from eth.abc import BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, VirtualMachineAPI
+from eth.abc import AccountDatabaseAPI, BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, VirtualMachineAPI
 from eth.vm.forks.byzantium import ByzantiumVM
+from eth_typing import Address
 
 from .core import Core, Write
 from .outcome import Outcome
@@ -21,16 +21,17 @@ from .senders import remember_sender
 _AHEAD = 64  # transactions committed between two computations of leaves ahead of the root
 
 
-def _sender_covers(accounts: Any, transaction: SignedTransactionAPI, sender: bytes) -> bool:
+def _sender_covers(accounts: AccountDatabaseAPI, transaction: SignedTransactionAPI, sender: bytes) -> bool:
     """Whether py-evm's validate_transaction surely passes: all it reads of the state is the
     sender's nonce and balance (the rest the worker checked, with those two assumed), and a
     balance covering gas times the maximum fee plus the value covers each of its balance
     checks (the price it charges is at most the maximum fee; a lazy sender sends no blobs).
     Where not, py-evm's own call decides and raises its own error. Its call for every lazy
     sender cost 0.22 s of the parent's share a corpus pass with 2 workers."""
-    return bool(
-        accounts.get_nonce(sender) == transaction.nonce
-        and accounts.get_balance(sender) >= transaction.gas * transaction.max_fee_per_gas + transaction.value
+    address = Address(sender)
+    return (
+        accounts.get_nonce(address) == transaction.nonce
+        and accounts.get_balance(address) >= transaction.gas * transaction.max_fee_per_gas + transaction.value
     )
 
 
