@@ -111,13 +111,16 @@ def test_invalid_transaction_is_rejected_like_sequential():
     _rejected_like_sequential(block)
 
 
-def _rejected_like_sequential(block):
-    """The block is invalid, and the parallel engine says so in sequential py-evm's words."""
+def _rejected_like_sequential(block, workers=(2,)):
+    """The block is invalid, and the parallel engine with each number of `workers` says so in
+    sequential py-evm's words; those words."""
     with pytest.raises(ValidationError) as sequential:
         replay(block, SequentialExecutor())
-    with pytest.raises(ValidationError) as parallel:
-        replay(block, ParallelExecutor(2, min_txs=0))
-    assert str(parallel.value) == str(sequential.value)
+    for count in workers:
+        with pytest.raises(ValidationError) as parallel:
+            replay(block, ParallelExecutor(count, min_txs=0))
+        assert str(parallel.value) == str(sequential.value)
+    return str(sequential.value)
 
 
 def _with(block, *transactions):
@@ -135,13 +138,7 @@ def test_a_sender_funded_in_the_block_is_checked_at_commit_like_sequential():
     block = load(mine(pre, txs))
     assert same_result(block, ParallelExecutor(2, min_txs=0)).stats.parallel
     overdraft = _with(block, dynamic_fee_transaction(spender, 9, b"\x4f" * 20, value=10**18))
-    with pytest.raises(ValidationError) as sequential:
-        replay(overdraft, SequentialExecutor())
-    assert "balance" in str(sequential.value)
-    for workers in (1, 2):
-        with pytest.raises(ValidationError) as parallel:
-            replay(overdraft, ParallelExecutor(workers, min_txs=0))
-        assert str(parallel.value) == str(sequential.value)
+    assert "balance" in _rejected_like_sequential(overdraft, workers=(1, 2))
 
 
 _VALUE = 10**15
@@ -160,7 +157,7 @@ def test_a_lazy_sender_at_the_edge_of_its_funds_is_checked_like_sequential(beyon
         payer.public_key.to_canonical_address(): Account(balance=FUNDS),
         spender.public_key.to_canonical_address(): Account(balance=last.gas * last.max_fee_per_gas + beyond_fees),
     }
-    txs = [dynamic_fee_transaction(payer, n, bytes([0x50]) * 20, value=1) for n in range(8)]
+    txs = [dynamic_fee_transaction(payer, n, b"\x50" * 20, value=1) for n in range(8)]
     block = _with(load(mine(pre, txs)), last)
     if valid:
         assert same_result(block, ParallelExecutor(2, min_txs=0)).stats.parallel
