@@ -192,6 +192,26 @@ def test_leaves_ahead_of_the_root_are_timed_apart_from_the_commit():
     assert result.stats.phases["commit_beside"] > 0 and result.stats.phases["root_ahead"] > 0
 
 
+def test_the_outcomes_of_the_blocks_last_transactions_go_out_one_by_one(monkeypatch):
+    """A forked worker batches its outcomes, but not among the block's last 64 transactions:
+    there each one closes its message, so the parent commits it while the others still run
+    rather than after them."""
+    from parevm.frames import Inbox
+
+    messages = []
+    receive = Inbox.receive
+
+    def recorded(self):
+        got = receive(self)
+        messages.extend([tx for tx, _, _ in message[1]] for message in got if message[0] == "outcomes")
+        return got
+
+    monkeypatch.setattr(Inbox, "receive", recorded)
+    same_result(_big_block(), ParallelExecutor(2, min_txs=0, parent_works=False))
+    tail = [txs for txs in messages if max(txs) >= 300 - 64]
+    assert tail and len(messages) < 300  # batched before the tail
+    assert all(tx < 300 - 64 for txs in tail for tx in txs[:-1])
+
 def _first(flag):
     """True the first time a process of this test gets here (the flag file marks it), so that a
     fault happens once per test, not once per run of the block."""

@@ -173,6 +173,8 @@ class Worker:
         # make its fields; the commit then only sets the cumulative gas (see Outcome.receipt).
         self.receipt_maker = type(vm) if isinstance(vm, ByzantiumVM) else None  # FastStatusReceipts
         self.transactions = transactions
+        # The block's last _BATCH transactions: their outcomes go out one by one (see flush).
+        self.tail = len(transactions) - _BATCH
         self.targets = [transaction.to for transaction in transactions]
         self.results = results
         self.state_class = state_class  # parallel_state_class's, made in the parent (see _run)
@@ -273,7 +275,7 @@ class Worker:
             self.core.code_put(code_hash, code)
         wrote_new = self.core.publish(tx, incarnation, len(base.kept), writes)
         self.pending.append((tx, incarnation, outcome))
-        if len(self.pending) >= _BATCH or time.monotonic() - self.flushed >= _BATCH_SECONDS:
+        if len(self.pending) >= _BATCH or tx >= self.tail or time.monotonic() - self.flushed >= _BATCH_SECONDS:
             self.flush()
         self._spent("reexecutions" if incarnation else "executions", begun, base)
         return self.core.finish_execution(tx, incarnation, wrote_new)
@@ -285,7 +287,11 @@ class Worker:
 
     def flush(self) -> None:
         """Outcomes go to the parent in batches: one message (and one wake-up of the parent,
-        which shares the cores) per batch instead of per incarnation."""
+        which shares the cores) per batch instead of per incarnation. Not among the block's
+        last transactions: there a batch would reach the parent only when the workers are
+        done, and its whole commit would be left for after them (on the corpus with 2
+        workers, 24 transactions a block were committed after the parent's last task, 7 ms;
+        with the last ones sent one by one, 11 and 2.5 ms)."""
         if self.pending:
             self.results.send(("outcomes", self.pending))
             self.pending = []
