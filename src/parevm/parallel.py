@@ -18,7 +18,7 @@ from typing import Any
 
 from eth.abc import BlockHeaderAPI, SignedTransactionAPI, VirtualMachineAPI
 
-from .children import fork_bound
+from .children import fork_bound, release_free_heap
 from .commit import OrderedCommit
 from .crypto import KzgSetupNeeded, kzg_setup_loaded, load_kzg_setup
 from .core import FIRST_MAX, CapacityError, Core, RegionLost, pause
@@ -223,6 +223,7 @@ class ParallelExecutor(ParevmExecutor):
         state_class = parallel_state_class(type(vm).fork_state_class)  # type: ignore[attr-defined]
         readers: dict[Inbox, int] = {}
         stats.worker_seconds.clear()  # the account of the attempt that gives the result
+        release_free_heap()
         try:
             for _ in range(self.workers - int(self.parent_works)):
                 read, write = os.pipe()
