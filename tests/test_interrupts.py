@@ -155,7 +155,7 @@ from parevm.children import release_free_heap
 def anon_kib():
     return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("RssAnon"))
 
-freed = [b"\x01" * 65536 for _ in range(1600)]  # 100 MiB from the C heap (malloc), every page written
+freed = [b"x" * 65536 for _ in range(1600)]  # 100 MiB from the C heap (malloc), every page written
 kept = bytes(65536)  # above them: freeing them leaves a hole, not a heap top to shrink
 del freed
 before = anon_kib()

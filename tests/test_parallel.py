@@ -212,6 +212,7 @@ def test_the_outcomes_of_the_blocks_last_transactions_go_out_one_by_one(monkeypa
     assert tail and len(messages) < 300  # batched before the tail
     assert all(tx < 300 - 64 for txs in tail for tx in txs[:-1])
 
+
 def _first(flag):
     """True the first time a process of this test gets here (the flag file marks it), so that a
     fault happens once per test, not once per run of the block."""

@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _STOPPING = {signal.SIGINT, signal.SIGTERM}
-_malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None  # glibc
+_LIBC = ctypes.CDLL(None, use_errno=True)  # the process's own C library, opened once
+_malloc_trim = getattr(_LIBC, "malloc_trim", None) if sys.platform == "linux" else None  # glibc
 
 
 def fork_bound(work: Callable[[], None]) -> int:
@@ -72,6 +73,6 @@ def bind_to(parent: int) -> None:
     it works for."""
     leave_stopping_to_parent()
     if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before the request took effect
         os._exit(1)
